@@ -1,0 +1,60 @@
+"""ServiceHub: customer service for property-development groups."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from servicehub.config import Settings
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    from servicehub import auth_tokens, errors, models  # noqa: F401 - models register the tables
+    from servicehub.auth.passwords import configure as configure_passwords
+    from servicehub.extensions import Api, db, jwt, limiter
+    from servicehub.jobs import init_jobs
+
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.config.update(settings.flask_config())
+    logging.basicConfig(level=settings.log_level)
+
+    configure_passwords(time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_cost)
+    db.init_app(app, settings.database_url)
+    jwt.init_app(app)
+    auth_tokens.register(jwt)
+    limiter.init_app(app)
+    init_jobs(app, settings)
+
+    api = Api(app, spec_kwargs={"info": {"description": API_DESCRIPTION}})
+    errors.register_error_handlers(app)
+    for blueprint in _blueprints():
+        api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix}")
+    app.extensions["servicehub.api"] = api
+    return app
+
+
+def _blueprints():
+    from servicehub.audit.api import blp as audit
+    from servicehub.auth.api import blp as auth
+    from servicehub.health.api import blp as health
+    from servicehub.orgs.api import blp as orgs
+    from servicehub.tenants.api import blp as tenants
+    from servicehub.users.api import blp as users
+
+    return [health, auth, tenants, orgs, users, audit]
+
+
+API_DESCRIPTION = """\
+ServiceHub: one front desk for the customer service of a property-development group
+(集团 → 区域 → 项目).
+
+Errors always have the shape `{"code", "status", "message", "errors"}`. Lists take `page` and
+`page_size` (at most 100) and return the total in the `X-Pagination` header. Ids outside the
+caller's scope answer 404, missing permissions 403.
+
+Authentication: `POST /api/v1/auth/login`, then either `Authorization: Bearer <access_token>`
+(API clients) or the HttpOnly cookies set by the login plus the `X-CSRF-TOKEN` header carrying the
+`csrf_access_token` cookie on writes (the SPA).
+"""

@@ -1,0 +1,110 @@
+"""Settings, read from the environment once at start-up (12-factor)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_SQLITE_PATH = REPO_ROOT / "var" / "servicehub.db"
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw not in (None, "") else default
+
+
+@dataclass
+class Settings:
+    env: str = "development"
+    database_url: str = f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    # Migrations run as the schema owner; the app connects as a runtime role that row-level
+    # security applies to. Both default to DATABASE_URL.
+    migration_database_url: str = ""
+    redis_url: str = ""
+    jwt_secret_key: str = ""
+    access_token_minutes: int = 15
+    refresh_token_days: int = 14
+    jwt_cookie_secure: bool = False
+    login_rate_limit: str = "20 per minute"
+    login_max_failures: int = 5
+    login_lock_minutes: int = 15
+    argon2_time_cost: int = 2
+    argon2_memory_cost: int = 19456
+    log_level: str = "INFO"
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        env = os.environ.get("SERVICEHUB_ENV", "development")
+        database_url = os.environ.get("DATABASE_URL") or cls.database_url
+        secret = os.environ.get("JWT_SECRET_KEY", "")
+        if not secret:
+            if env == "production":
+                raise RuntimeError("JWT_SECRET_KEY must be set when SERVICEHUB_ENV=production")
+            secret = _dev_secret()
+        return cls(
+            env=env,
+            database_url=database_url,
+            migration_database_url=os.environ.get("MIGRATION_DATABASE_URL") or database_url,
+            redis_url=os.environ.get("REDIS_URL", ""),
+            jwt_secret_key=secret,
+            access_token_minutes=_int("ACCESS_TOKEN_MINUTES", cls.access_token_minutes),
+            refresh_token_days=_int("REFRESH_TOKEN_DAYS", cls.refresh_token_days),
+            jwt_cookie_secure=_bool("JWT_COOKIE_SECURE", env == "production"),
+            login_rate_limit=os.environ.get("LOGIN_RATE_LIMIT", cls.login_rate_limit),
+            login_max_failures=_int("LOGIN_MAX_FAILURES", cls.login_max_failures),
+            login_lock_minutes=_int("LOGIN_LOCK_MINUTES", cls.login_lock_minutes),
+            argon2_time_cost=_int("ARGON2_TIME_COST", cls.argon2_time_cost),
+            argon2_memory_cost=_int("ARGON2_MEMORY_COST", cls.argon2_memory_cost),
+            log_level=os.environ.get("LOG_LEVEL", "INFO"),
+        )
+
+    def flask_config(self) -> dict:
+        return {
+            "SERVICEHUB": self,
+            "API_TITLE": "ServiceHub API",
+            "API_VERSION": "v1",
+            "OPENAPI_VERSION": "3.0.3",
+            "JSON_SORT_KEYS": False,
+            "JWT_SECRET_KEY": self.jwt_secret_key,
+            "JWT_TOKEN_LOCATION": ["headers", "cookies"],
+            "JWT_ACCESS_TOKEN_EXPIRES": timedelta(minutes=self.access_token_minutes),
+            "JWT_REFRESH_TOKEN_EXPIRES": timedelta(days=self.refresh_token_days),
+            "JWT_COOKIE_SECURE": self.jwt_cookie_secure,
+            "JWT_COOKIE_SAMESITE": "Lax",
+            "JWT_COOKIE_CSRF_PROTECT": True,
+            "JWT_CSRF_IN_COOKIES": True,
+            "JWT_ACCESS_COOKIE_PATH": "/api/",
+            "JWT_REFRESH_COOKIE_PATH": "/api/v1/auth/",
+            "JWT_ERROR_MESSAGE_KEY": "message",
+            "RATELIMIT_STORAGE_URI": self.redis_url or "memory://",
+            "RATELIMIT_KEY_PREFIX": "servicehub-limits",
+            "RATELIMIT_HEADERS_ENABLED": True,
+        }
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith("postgresql")
+
+
+def _dev_secret() -> str:
+    """A per-checkout secret for local runs, so that tokens survive restarts of `make run`."""
+    path = REPO_ROOT / "var" / "jwt-secret"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        value = secrets.token_urlsafe(48)
+        path.write_text(value)
+        return value

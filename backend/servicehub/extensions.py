@@ -1,0 +1,219 @@
+"""The framework, customised once: database session, Api/Blueprint/Schema, JWT, limiter, Redis."""
+
+from __future__ import annotations
+
+from functools import wraps
+from http import HTTPStatus
+
+import marshmallow as ma
+from flask import Flask, g, has_app_context
+from flask_jwt_extended import JWTManager
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_smorest import Api as _Api
+from flask_smorest import Blueprint as _Blueprint
+from flask_smorest.error_handler import ErrorSchema
+from marshmallow import ValidationError, fields, validate
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from werkzeug.routing import IntegerConverter
+
+from servicehub.db import make_engine, make_sessionmaker
+
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on every backend
+
+
+class Database:
+    """One engine per app, one session per request (application context)."""
+
+    def init_app(self, app: Flask, url: str) -> None:
+        self.engine = make_engine(url)
+        self.sessionmaker = make_sessionmaker(self.engine)
+        app.extensions["servicehub.db"] = self
+        app.teardown_appcontext(self._teardown)
+
+    @property
+    def session(self) -> Session:
+        session = g.get("_db_session")
+        if session is None:
+            session = g._db_session = self._current().sessionmaker()
+        return session
+
+    @staticmethod
+    def _current() -> "Database":
+        from flask import current_app
+
+        return current_app.extensions["servicehub.db"]
+
+    def rollback_if_open(self) -> None:
+        if has_app_context() and g.get("_db_session") is not None:
+            g._db_session.rollback()
+
+    @staticmethod
+    def _teardown(_exc) -> None:
+        session = g.pop("_db_session", None)
+        if session is not None:
+            session.close()
+
+
+db = Database()
+jwt = JWTManager()
+limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
+
+
+# --- schemas -----------------------------------------------------------------------------------
+
+
+class Schema(ma.Schema):
+    """Base schema: unknown fields are rejected (marshmallow's RAISE) and output is ordered."""
+
+    class Meta:
+        unknown = ma.RAISE
+        ordered = True
+
+
+class Text(fields.String):
+    """A string that the database can always store: no NUL, valid Unicode, bounded length."""
+
+    def __init__(self, *, max_length: int | None = None, min_length: int | None = None, **kwargs):
+        validators = kwargs.pop("validate", None)
+        validators = list(validators) if isinstance(validators, (list, tuple)) else ([validators] if validators else [])
+        if max_length is not None or min_length is not None:
+            validators.append(validate.Length(min=min_length, max=max_length))
+        super().__init__(validate=validators, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        if "\x00" in value:
+            raise ValidationError("Must not contain NUL characters.")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise ValidationError("Must be valid Unicode text.") from exc
+        return value
+
+
+class Flag(fields.Boolean):
+    """A JSON boolean: `true` or `false`, nothing else."""
+
+    def __init__(self, **kwargs):
+        super().__init__(truthy={True}, falsy={False}, **kwargs)
+
+
+class Id(fields.Integer):
+    """A row id: a strict positive 32-bit integer."""
+
+    def __init__(self, **kwargs):
+        super().__init__(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+
+
+class IdConverter(IntegerConverter):
+    """`<id:...>` in routes: ids beyond 32 bits simply do not match (404)."""
+
+    def __init__(self, map, **kwargs):
+        super().__init__(map, min=1, max=MAX_ID, **kwargs)
+
+
+# --- api and blueprint -------------------------------------------------------------------------
+
+
+class Api(_Api):
+    # No catch-all `default` response: every error an operation can answer is declared.
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
+    def handle_http_exception(self, error):
+        """flask-smorest's error shape, always with a human-readable message."""
+        payload, code, headers = super().handle_http_exception(error)
+        if "message" not in payload:
+            payload["message"] = _MESSAGES.get(code) or error.description or error.name
+        db.rollback_if_open()
+        return payload, code, headers
+
+    def init_app(self, app, *args, **kwargs):
+        app.url_map.converters["id"] = IdConverter
+        super().init_app(app, *args, **kwargs)
+        self.register_converter(
+            IdConverter, lambda _c: {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+        )
+        self.spec.components.security_scheme(
+            "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+        )
+        self.spec.components.security_scheme(
+            "cookieAuth", {"type": "apiKey", "in": "cookie", "name": "access_token_cookie"}
+        )
+
+
+_MESSAGES = {
+    400: "The request could not be read: check that the body is valid JSON.",
+    404: "Not found.",
+    405: "This method is not allowed here.",
+    422: "Some fields are not valid: see `errors`.",
+    429: "Too many requests: slow down and try again shortly.",
+    500: "Something went wrong on our side; it has been logged.",
+}
+
+SECURITY = [{"bearerAuth": []}, {"cookieAuth": []}]
+
+
+class Blueprint(_Blueprint):
+    DEFAULT_PAGINATION_PARAMETERS = {"page": 1, "page_size": 20, "max_page_size": 100}
+
+    def errors(self, *codes: int):
+        """Declare the error responses an operation can answer (all in the one error shape)."""
+
+        def decorator(func):
+            for code in codes:
+                func = self.alt_response(
+                    code, schema=ErrorSchema, description=HTTPStatus(code).phrase
+                )(func)
+            return func
+
+        return decorator
+
+    def auth(self, permission=None, *, platform: bool = False):
+        """Require a signed-in caller (and a permission somewhere in their scope).
+
+        The caller is resolved once (`access.Actor`) and kept for the request; services receive it.
+        Placed right under `@blp.route`, so that authentication comes before body validation.
+        """
+        from servicehub.auth.service import authenticate
+
+        def decorator(func):
+            @wraps(func)
+            def wrapper(*args, **kwargs):
+                authenticate(permission=permission, platform=platform)
+                return func(*args, **kwargs)
+
+            wrapper = self.doc(security=SECURITY)(wrapper)
+            return self.errors(401, 403)(wrapper)
+
+        return decorator
+
+
+def current_actor():
+    return g.actor
+
+
+# --- pagination --------------------------------------------------------------------------------
+
+MAX_OFFSET = 10_000_000
+
+
+def paginate_query(session: Session, stmt, pagination_parameters):
+    """Run a page of `stmt` and set the total on flask-smorest's pagination parameters.
+
+    Two statements whatever the page size: one count, one page.
+    """
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    pagination_parameters.item_count = total
+    offset = (pagination_parameters.page - 1) * pagination_parameters.page_size
+    if offset >= min(total or 0, MAX_OFFSET):
+        return []
+    return list(session.scalars(stmt.offset(offset).limit(pagination_parameters.page_size)))
+
+
+def redis_client():
+    """The Redis connection of this app, or None when REDIS_URL is not set."""
+    from flask import current_app
+
+    return current_app.extensions.get("servicehub.redis")

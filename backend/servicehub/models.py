@@ -1,0 +1,7 @@
+"""Import every domain's models, so that the metadata (and Alembic) knows all tables."""
+
+from servicehub.audit.models import AuditEntry  # noqa: F401
+from servicehub.auth.models import RevokedSession  # noqa: F401
+from servicehub.orgs.models import OrgUnit  # noqa: F401
+from servicehub.tenants.models import Tenant  # noqa: F401
+from servicehub.users.models import Membership, PlatformAdmin, User  # noqa: F401

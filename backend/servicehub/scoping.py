@@ -1,0 +1,50 @@
+"""The one place that filters queries of tenant-owned data by tenant and reachable org units.
+
+Every domain loads rows through `scoped()` / `get_scoped()`. A row outside the caller's tenant or
+outside the org units their memberships reach does not exist for them (404). PostgreSQL row-level
+security on `tenant_id` backs the tenant half of this up (see `db.py`).
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from sqlalchemy import Select, false, select
+from sqlalchemy.orm import Session
+
+from servicehub.access import Actor, Perm
+from servicehub.errors import NotFound
+
+T = TypeVar("T")
+
+
+def _unit_column(model, unit_column):
+    return unit_column if unit_column is not None else model.org_unit_id
+
+
+def scoped(stmt: Select, model, actor: Actor, perm: Perm, *, unit_column=None) -> Select:
+    """Restrict `stmt` to rows of `model` in the actor's tenant and in the units where `perm` reaches."""
+    if actor.tenant_id is None:
+        return stmt.where(false())
+    stmt = stmt.where(model.tenant_id == actor.tenant_id)
+    if actor.reaches_everything(perm):
+        return stmt
+    reach = actor.reach(perm)
+    if not reach:
+        return stmt.where(false())
+    return stmt.where(_unit_column(model, unit_column).in_(sorted(reach)))
+
+
+def select_scoped(model, actor: Actor, perm: Perm, *, unit_column=None) -> Select:
+    return scoped(select(model), model, actor, perm, unit_column=unit_column)
+
+
+def get_scoped(session: Session, model: type[T], id_: int, actor: Actor, perm: Perm, *, unit_column=None, options=()) -> T:
+    """Load one row by id inside the actor's scope, or raise NotFound (never reveal existence)."""
+    stmt = select_scoped(model, actor, perm, unit_column=unit_column).where(model.id == id_)
+    if options:
+        stmt = stmt.options(*options)
+    row = session.scalars(stmt).one_or_none()
+    if row is None:
+        raise NotFound(f"{model.__name__} {id_} not found.")
+    return row
