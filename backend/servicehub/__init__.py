@@ -18,13 +18,20 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
     app = Flask(__name__)
     app.config.update(settings.flask_config())
+    if settings.trusted_proxies:
+        # Behind nginx / an ingress: the client address (rate limits, audit log) comes from
+        # X-Forwarded-For, trusted for exactly this many hops.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     logging.basicConfig(level=settings.log_level)
 
     configure_passwords(time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_cost)
     db.init_app(app, settings.database_url)
     jwt.init_app(app)
     auth_tokens.register(jwt)
-    limiter.init_app(app)
+    limiter.init_app(app, settings.redis_url or "memory://", settings.rate_limit_prefix)
     init_jobs(app, settings)
 
     api = Api(app, spec_kwargs={"info": {"description": API_DESCRIPTION}})

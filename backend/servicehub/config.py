@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -42,7 +42,8 @@ class Settings:
     argon2_time_cost: int = 2
     argon2_memory_cost: int = 19456
     log_level: str = "INFO"
-    extra: dict = field(default_factory=dict)
+    rate_limit_prefix: str = "servicehub-limits"
+    trusted_proxies: int = 0
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -68,6 +69,7 @@ class Settings:
             argon2_time_cost=_int("ARGON2_TIME_COST", cls.argon2_time_cost),
             argon2_memory_cost=_int("ARGON2_MEMORY_COST", cls.argon2_memory_cost),
             log_level=os.environ.get("LOG_LEVEL", "INFO"),
+            trusted_proxies=_int("TRUSTED_PROXIES", cls.trusted_proxies),
         )
 
     def flask_config(self) -> dict:
@@ -88,9 +90,6 @@ class Settings:
             "JWT_ACCESS_COOKIE_PATH": "/api/",
             "JWT_REFRESH_COOKIE_PATH": "/api/v1/auth/",
             "JWT_ERROR_MESSAGE_KEY": "message",
-            "RATELIMIT_STORAGE_URI": self.redis_url or "memory://",
-            "RATELIMIT_KEY_PREFIX": "servicehub-limits",
-            "RATELIMIT_HEADERS_ENABLED": True,
         }
 
     @property

@@ -47,6 +47,11 @@ class Locked(DomainError):
     default_message = "This account is locked."
 
 
+class TooManyRequests(DomainError):
+    status = 429
+    default_message = "Too many requests."
+
+
 STATUS_NAMES = {
     400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 409: "Conflict",
     412: "Precondition Failed", 422: "Unprocessable Entity", 423: "Locked", 429: "Too Many Requests",

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from functools import wraps
+from types import SimpleNamespace
 from http import HTTPStatus
 
 import marshmallow as ma
-from flask import Flask, g, has_app_context
+from flask import Flask, current_app, g, has_app_context
 from flask_jwt_extended import JWTManager
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_smorest import Api as _Api
 from flask_smorest import Blueprint as _Blueprint
 from flask_smorest.error_handler import ErrorSchema
@@ -24,26 +24,21 @@ MAX_ID = 2**31 - 1  # ids are 32-bit integers on every backend
 
 
 class Database:
-    """One engine per app, one session per request (application context)."""
+    """One engine per app (kept in `app.extensions`), one session per request (application context)."""
+
+    KEY = "servicehub.db"
 
     def init_app(self, app: Flask, url: str) -> None:
-        self.engine = make_engine(url)
-        self.sessionmaker = make_sessionmaker(self.engine)
-        app.extensions["servicehub.db"] = self
+        engine = make_engine(url)
+        app.extensions[self.KEY] = SimpleNamespace(engine=engine, sessionmaker=make_sessionmaker(engine))
         app.teardown_appcontext(self._teardown)
 
     @property
     def session(self) -> Session:
         session = g.get("_db_session")
         if session is None:
-            session = g._db_session = self._current().sessionmaker()
+            session = g._db_session = current_app.extensions[self.KEY].sessionmaker()
         return session
-
-    @staticmethod
-    def _current() -> "Database":
-        from flask import current_app
-
-        return current_app.extensions["servicehub.db"]
 
     def rollback_if_open(self) -> None:
         if has_app_context() and g.get("_db_session") is not None:
@@ -58,7 +53,38 @@ class Database:
 
 db = Database()
 jwt = JWTManager()
-limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
+
+
+class RateLimiter:
+    """Fixed-window limits (the `limits` library) in a store shared by every API process:
+    Redis when REDIS_URL is set, process memory for the quick local run."""
+
+    KEY = "servicehub.limiter"
+
+    def init_app(self, app: Flask, storage_uri: str, prefix: str) -> None:
+        from limits.storage import storage_from_string
+        from limits.strategies import FixedWindowRateLimiter
+
+        storage = storage_from_string(storage_uri, key_prefix=prefix) if storage_uri.startswith("redis") \
+            else storage_from_string(storage_uri)
+        app.extensions[self.KEY] = FixedWindowRateLimiter(storage)
+
+    def hit(self, limit: str, *identifiers: str) -> tuple[bool, int]:
+        """Count one hit; returns (allowed, seconds until the window resets)."""
+        from limits import parse
+
+        strategy = current_app.extensions[self.KEY]
+        item = parse(limit)
+        try:
+            allowed = strategy.hit(item, *identifiers)
+            reset = strategy.get_window_stats(item, *identifiers).reset_time
+        except Exception:  # noqa: BLE001 - a broken store must not block sign-in (lock-out still holds)
+            current_app.logger.warning("rate-limit store unavailable; not limiting", exc_info=True)
+            return True, 0
+        return allowed, max(1, int(reset - time.time()))
+
+
+limiter = RateLimiter()
 
 
 # --- schemas -----------------------------------------------------------------------------------

@@ -3,20 +3,13 @@ from flask_jwt_extended import set_access_cookies, set_refresh_cookies, unset_jw
 
 from servicehub.auth import service
 from servicehub.auth.schemas import LoginResultSchema, LoginSchema, MeSchema, RefreshResultSchema
-from servicehub.extensions import SECURITY, Blueprint, current_actor, db, limiter
+from servicehub.extensions import SECURITY, Blueprint, current_actor, db
 from servicehub.users.me import describe_me
 
 blp = Blueprint("auth", __name__, url_prefix="/auth", description="Sign-in, token refresh and sign-out.")
 
 
-def _login_limit():
-    from flask import current_app
-
-    return current_app.config["SERVICEHUB"].login_rate_limit
-
-
 @blp.route("/login", methods=["POST"])
-@limiter.limit(_login_limit, key_func=lambda: f"login:{request.remote_addr}")
 @blp.arguments(LoginSchema)
 @blp.response(200, LoginResultSchema)
 @blp.errors(401, 403, 423, 429)
@@ -28,6 +21,7 @@ def login(data):
     Repeated wrong passwords lock the account (423); too many attempts from one address answer 429.
     """
     session = db.session
+    service.check_login_rate(request.remote_addr)
     result = service.login(session, tenant_slug=data.get("tenant"), username=data["username"],
                            password=data["password"], ip=request.remote_addr)
     body = LoginResultSchema().dump({

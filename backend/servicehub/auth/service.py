@@ -16,8 +16,8 @@ from servicehub.audit.service import record
 from servicehub.auth.models import RevokedSession
 from servicehub.auth.passwords import burn_time, verify_password
 from servicehub.db import bind_tenant, utcnow
-from servicehub.errors import DomainError, Forbidden, Locked, Unauthorized
-from servicehub.extensions import db
+from servicehub.errors import DomainError, Forbidden, Locked, TooManyRequests, Unauthorized
+from servicehub.extensions import db, limiter
 from servicehub.orgs.models import OrgUnit
 from servicehub.tenants.models import Tenant, TenantStatus
 from servicehub.users.models import Membership, PlatformAdmin, User
@@ -35,6 +35,16 @@ class SignIn:
 
 def _settings():
     return current_app.config["SERVICEHUB"]
+
+
+def check_login_rate(ip: str | None) -> None:
+    """Sign-in attempts per client address, counted in the store all API processes share."""
+    allowed, retry_after = limiter.hit(_settings().login_rate_limit, "login", ip or "unknown")
+    if not allowed:
+        raise TooManyRequests(
+            f"Too many sign-in attempts from this address. Try again in {retry_after} second(s).",
+            headers={"Retry-After": str(retry_after)},
+        )
 
 
 def login(session: Session, *, tenant_slug: str | None, username: str, password: str, ip: str | None) -> SignIn:

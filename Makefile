@@ -1,0 +1,59 @@
+# ServiceHub: `make run` to try it, `make test` to test it. Both set everything up.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test test-pg test-sqlite install worker openapi migrate seed clean
+
+$(STAMP): backend/pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e "./backend[test]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(BIN)/servicehub db upgrade
+
+seed: migrate
+	$(BIN)/servicehub seed demo
+
+# Quick local run: SQLite under var/, jobs in-process unless REDIS_URL is set.
+run: seed
+	@echo ""
+	@echo "  ServiceHub API:  http://$(HOST):$(PORT)/api/v1   (health: /api/v1/health, spec: /openapi.json)"
+	@echo ""
+	@if [ -n "$$REDIS_URL" ]; then \
+		trap 'kill 0' EXIT; $(BIN)/servicehub worker --with-scheduler & \
+		$(BIN)/servicehub serve --host $(HOST) --port $(PORT); \
+	else \
+		$(BIN)/servicehub serve --host $(HOST) --port $(PORT); \
+	fi
+
+worker: install
+	$(BIN)/servicehub worker --with-scheduler
+
+openapi: install
+	$(BIN)/servicehub openapi
+
+# Every test: on PostgreSQL + Redis when they are reachable (CI: always), then on SQLite alone.
+test: install
+	$(BIN)/python -m pytest tests -q -ra
+	@if [ "$$($(BIN)/python -c 'import tests.conftest as c; print(c.BACKEND)')" = "postgres" ]; then \
+		echo "--- again on SQLite alone, jobs in-process ---"; \
+		SERVICEHUB_TEST_DB=sqlite SERVICEHUB_TEST_REDIS=0 SERVICEHUB_REQUIRE_SERVICES= $(BIN)/python -m pytest tests -q -ra; \
+	fi
+
+test-pg: install
+	SERVICEHUB_TEST_DB=postgres $(BIN)/python -m pytest tests -q -ra
+
+test-sqlite: install
+	SERVICEHUB_TEST_DB=sqlite SERVICEHUB_TEST_REDIS=0 $(BIN)/python -m pytest tests -q -ra
+
+clean:
+	rm -rf $(VENV) var .pytest_cache
