@@ -87,3 +87,9 @@ def test_tenant_create_and_platform_admin_create(cli_env, app_factory):
 def test_openapi_check_passes_on_the_committed_spec(cli_env):
     result = run("openapi", "--check")
     assert result.exit_code == 0, result.output
+
+
+def test_worker_refuses_to_start_without_redis(cli_env):
+    result = CliRunner().invoke(main, ["worker", "--burst"])
+    assert result.exit_code != 0
+    assert "REDIS_URL is not set" in str(result.exception) + result.output

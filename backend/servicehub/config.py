@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -98,12 +99,19 @@ class Settings:
 
 
 def _dev_secret() -> str:
-    """A per-checkout secret for local runs, so that tokens survive restarts of `make run`."""
+    """A per-checkout secret for local runs, so that tokens survive restarts of `make run`.
+
+    Created exclusively: several server processes starting at once agree on one secret."""
     path = REPO_ROOT / "var" / "jwt-secret"
+    path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        return path.read_text().strip()
-    except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        value = secrets.token_urlsafe(48)
-        path.write_text(value)
-        return value
+        with open(path, "x", encoding="utf-8") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    except FileExistsError:
+        pass
+    for _ in range(50):
+        value = path.read_text(encoding="utf-8").strip()
+        if value:
+            return value
+        time.sleep(0.01)  # another process is writing it
+    raise RuntimeError(f"{path} is empty: delete it or set JWT_SECRET_KEY")

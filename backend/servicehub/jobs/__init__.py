@@ -40,3 +40,14 @@ def run_worker(app: Flask, *, with_scheduler: bool, burst: bool = False) -> None
         worker = Worker(queues, connection=connection, name=None)
         log.info("worker listening on %s (scheduler: %s)", ", ".join(QUEUES), with_scheduler)
         worker.work(with_scheduler=with_scheduler, burst=burst)
+
+
+def heartbeat(queue: str) -> str:
+    """A job that proves a worker serves `queue`: records the time in Redis and returns it."""
+    from datetime import datetime, timezone
+
+    from rq import get_current_job
+
+    stamp = datetime.now(timezone.utc).isoformat()
+    get_current_job().connection.set(f"servicehub:heartbeat:{queue}", stamp, ex=3600)
+    return stamp
