@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import timezone
 from functools import wraps
 from types import SimpleNamespace
 from http import HTTPStatus
@@ -13,6 +14,7 @@ from flask_jwt_extended import JWTManager
 from flask_smorest import Api as _Api
 from flask_smorest import Blueprint as _Blueprint
 from flask_smorest.error_handler import ErrorSchema
+from flask_smorest.pagination import PaginationMetadataSchema
 from marshmallow import ValidationError, fields, validate
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -119,6 +121,37 @@ class Text(fields.String):
         return value
 
 
+class Email(Text, fields.Email):
+    """An e-mail address, with `Text`'s guarantees (marshmallow's own Email lets a lone surrogate
+    through to the database driver)."""
+
+
+class Pattern(validate.Regexp):
+    """`validate.Regexp` where the whole value must match, as the `pattern` in the spec means.
+
+    Python's `$` also matches before a trailing newline, so `^[a-z]+$` alone lets "abc\\n" through."""
+
+    def __call__(self, value):
+        if self.regex.fullmatch(value) is None:
+            raise ValidationError(self._format_error(value))
+        return value
+
+
+class Timestamp(fields.AwareDateTime):
+    """A date-time with an explicit offset, converted to UTC (the database stores UTC; SQLite
+    naively). A moment outside the years 1..9999 once in UTC is refused, not an overflow."""
+
+    def __init__(self, **kwargs):
+        super().__init__(default_timezone=None, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return moment.astimezone(timezone.utc)
+        except OverflowError as exc:
+            raise ValidationError("Must lie between the years 1 and 9999 in UTC.") from exc
+
+
 class Flag(fields.Boolean):
     """A JSON boolean: `true` or `false`, nothing else."""
 
@@ -133,8 +166,39 @@ class Id(fields.Integer):
         super().__init__(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
+class QueryId(fields.Integer):
+    """A row id in a query string: the text of a positive 32-bit integer (`?org_unit_id=5`).
+
+    `Id` is strict (a JSON body must carry a number, not "5"), but every query-string value is
+    text, so a strict field would refuse every id given there."""
+
+    def __init__(self, **kwargs):
+        super().__init__(strict=False, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+
+
+def _up_to_regex(maximum: int) -> str:
+    """A regex matching exactly the decimal numbers 1..maximum, without leading zeros."""
+    digits = str(maximum)
+    shorter = [f"[1-9][0-9]{{0,{len(digits) - 2}}}"] if len(digits) > 1 else []
+    same_length = []
+    for i, digit in enumerate(digits):
+        low = 1 if i == 0 else 0
+        high = int(digit) - 1
+        if high >= low:
+            rest = len(digits) - i - 1
+            choice = str(low) if high == low else f"[{low}-{high}]"
+            same_length.append(digits[:i] + choice + (f"[0-9]{{{rest}}}" if rest else ""))
+    same_length.append(digits)
+    return "(?:" + "|".join(shorter + same_length) + ")"
+
+
 class IdConverter(IntegerConverter):
-    """`<id:...>` in routes: ids beyond 32 bits simply do not match (404)."""
+    """`<id:...>` in routes: anything but an id in 1..MAX_ID simply does not match (404).
+
+    The range is in the regex, not only in `to_python`: Werkzeug answers a converter's
+    ValidationError with 405 when another method of the same path was seen first."""
+
+    regex = _up_to_regex(MAX_ID)
 
     def __init__(self, map, **kwargs):
         super().__init__(map, min=1, max=MAX_ID, **kwargs)
@@ -146,6 +210,14 @@ class IdConverter(IntegerConverter):
 class Api(_Api):
     # No catch-all `default` response: every error an operation can answer is declared.
     DEFAULT_ERROR_RESPONSE_NAME = None
+
+    def _register_pagination_header(self):
+        """`X-Pagination` carries JSON: described with `content`, as OpenAPI 3 asks for a
+        header that is not in the `simple` style (flask-smorest's default uses `schema`)."""
+        self.spec.components.header("PAGINATION", {
+            "description": "Pagination metadata (JSON).",
+            "content": {"application/json": {"schema": PaginationMetadataSchema}},
+        }, lazy=True)
 
     def handle_http_exception(self, error):
         """flask-smorest's error shape, always with a human-readable message."""
@@ -183,6 +255,15 @@ SECURITY = [{"bearerAuth": []}, {"cookieAuth": []}]
 
 class Blueprint(_Blueprint):
     DEFAULT_PAGINATION_PARAMETERS = {"page": 1, "page_size": 20, "max_page_size": 100}
+
+    BODY_LOCATIONS = ("json", "form", "json_or_form", "files")
+
+    def arguments(self, schema, *, location="json", **kwargs):
+        """flask-smorest's `arguments`; a body that cannot be parsed answers 400 (declared here)."""
+        decorator = super().arguments(schema, location=location, **kwargs)
+        if location not in self.BODY_LOCATIONS:
+            return decorator
+        return lambda func: self.errors(400)(decorator(func))
 
     def errors(self, *codes: int):
         """Declare the error responses an operation can answer (all in the one error shape)."""

@@ -18,8 +18,14 @@ from servicehub.errors import NotFound
 T = TypeVar("T")
 
 
-def _unit_column(model, unit_column):
-    return unit_column if unit_column is not None else model.org_unit_id
+def _within(model, unit_column, unit_ids):
+    """The clause "this row belongs to one of `unit_ids`". A model whose rows are visible in several
+    units (a customer, in every project where they own a unit) says so with `scope_clause`."""
+    if unit_column is not None:
+        return unit_column.in_(unit_ids)
+    if hasattr(model, "scope_clause"):
+        return model.scope_clause(unit_ids)
+    return model.org_unit_id.in_(unit_ids)
 
 
 def scoped(stmt: Select, model, actor: Actor, perm: Perm, *, unit_column=None) -> Select:
@@ -32,7 +38,7 @@ def scoped(stmt: Select, model, actor: Actor, perm: Perm, *, unit_column=None) -
     reach = actor.reach(perm)
     if not reach:
         return stmt.where(false())
-    return stmt.where(_unit_column(model, unit_column).in_(sorted(reach)))
+    return stmt.where(_within(model, unit_column, sorted(reach)))
 
 
 def select_scoped(model, actor: Actor, perm: Perm, *, unit_column=None) -> Select:

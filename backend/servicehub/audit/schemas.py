@@ -1,6 +1,6 @@
 from marshmallow import fields
 
-from servicehub.extensions import Id, Schema, Text
+from servicehub.extensions import QueryId, Schema, Text, Timestamp
 
 
 class AuditEntrySchema(Schema):
@@ -18,8 +18,8 @@ class AuditEntrySchema(Schema):
 
 class AuditQuerySchema(Schema):
     action = Text(max_length=64)
-    actor_id = Id()
+    actor_id = QueryId()
     target_type = Text(max_length=40)
-    target_id = Id()
-    at_from = fields.AwareDateTime(default_timezone=None)
-    at_to = fields.AwareDateTime(default_timezone=None)
+    target_id = QueryId()
+    at_from = Timestamp()
+    at_to = Timestamp()

@@ -51,3 +51,48 @@ def heartbeat(queue: str) -> str:
     stamp = datetime.now(timezone.utc).isoformat()
     get_current_job().connection.set(f"servicehub:heartbeat:{queue}", stamp, ex=3600)
     return stamp
+
+
+def enqueue(queue: str, func, /, *args, **kwargs) -> bool:
+    """Run `func(*args, **kwargs)` on `queue`: on RQ when Redis is configured, else right here.
+
+    Callers commit the row the job works on first, so that nothing is lost when Redis is down:
+    the enqueue fails (False is returned and logged) and the row stays queued for a later run.
+    """
+    from flask import current_app
+
+    connection = current_app.extensions.get("servicehub.redis")
+    if connection is None:
+        func(*args, **kwargs)
+        return True
+    from rq import Queue
+
+    try:
+        Queue(queue, connection=connection).enqueue(func, *args, **kwargs)
+        return True
+    except Exception:  # noqa: BLE001 - Redis down: the committed row is the source of truth
+        log.warning("could not enqueue %s on %s", getattr(func, "__name__", func), queue, exc_info=True)
+        return False
+
+
+_app = None
+_pid = None
+
+
+def job_app():
+    """The Flask app of this worker process (built once; its pool is renewed after a fork)."""
+    import os
+
+    global _app, _pid
+    from flask import current_app, has_app_context
+
+    if has_app_context():
+        return current_app._get_current_object()
+    if _app is None:
+        from servicehub import create_app
+
+        _app, _pid = create_app(), os.getpid()
+    elif _pid != os.getpid():
+        _app.extensions["servicehub.db"].engine.dispose(close=False)
+        _pid = os.getpid()
+    return _app

@@ -1,9 +1,9 @@
 from marshmallow import fields, validate
 
-from servicehub.extensions import Flag, Id, Schema, Text
+from servicehub.extensions import Flag, Id, Pattern, QueryId, Schema, Text
 from servicehub.orgs.models import OrgUnitKind
 
-CODE = {"max_length": 40, "min_length": 1, "validate": validate.Regexp(r"^[A-Za-z0-9_.-]+$", error="Letters, digits, '_', '-' and '.' only.")}
+CODE = {"max_length": 40, "min_length": 1, "validate": Pattern(r"^[A-Za-z0-9_.-]+$", error="Letters, digits, '_', '-' and '.' only.")}
 
 
 class OrgUnitSchema(Schema):
@@ -35,7 +35,7 @@ class OrgUnitUpdateSchema(Schema):
 
 class OrgUnitQuerySchema(Schema):
     kind = fields.Enum(OrgUnitKind)
-    parent_id = Id()
+    parent_id = QueryId()
     is_active = fields.Boolean()
     q = Text(max_length=120)
 

@@ -30,8 +30,7 @@ def list_org_units(session: Session, *, actor: Actor, pagination, kind=None, par
     if is_active is not None:
         stmt = stmt.where(OrgUnit.is_active == is_active)
     if q:
-        like = f"%{q}%"
-        stmt = stmt.where(OrgUnit.name.like(like) | OrgUnit.code.like(like))
+        stmt = stmt.where(OrgUnit.name.contains(q, autoescape=True) | OrgUnit.code.contains(q, autoescape=True))
     return paginate_query(session, stmt.order_by(OrgUnit.path), pagination)
 
 

@@ -1,11 +1,11 @@
-from marshmallow import fields, validate
+from marshmallow import fields
 
-from servicehub.extensions import Schema, Text
+from servicehub.extensions import Pattern, Schema, Text
 from servicehub.tenants.models import TenantStatus
 from servicehub.users.schemas import PASSWORD, USERNAME
 
 SLUG = {"min_length": 2, "max_length": 40,
-        "validate": validate.Regexp(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$", error="Lower-case letters, digits and '-' only.")}
+        "validate": Pattern(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$", error="Lower-case letters, digits and '-' only.")}
 
 
 class TenantSchema(Schema):

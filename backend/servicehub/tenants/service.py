@@ -10,6 +10,7 @@ from servicehub.audit.service import record
 from servicehub.db import bind_tenant
 from servicehub.errors import Conflict, NotFound
 from servicehub.extensions import paginate_query
+from servicehub.orgs.models import OrgUnit
 from servicehub.orgs.service import create_hq
 from servicehub.tenants.models import Tenant
 from servicehub.users.service import new_user
@@ -20,7 +21,7 @@ def list_tenants(session: Session, *, pagination, status=None, q=None) -> list[T
     if status is not None:
         stmt = stmt.where(Tenant.status == status)
     if q:
-        stmt = stmt.where(Tenant.name.like(f"%{q}%") | Tenant.slug.like(f"%{q}%"))
+        stmt = stmt.where(Tenant.name.contains(q, autoescape=True) | Tenant.slug.contains(q, autoescape=True))
     return paginate_query(session, stmt.order_by(Tenant.id), pagination)
 
 
@@ -40,7 +41,7 @@ def create_tenant(session: Session, *, actor: Actor | None, slug: str, name: str
     session.add(tenant)
     session.flush()
     bind_tenant(session, tenant.id)
-    hq = create_hq(session, tenant_id=tenant.id, name=hq_name or f"{name}客户关系管理中心")
+    hq = create_hq(session, tenant_id=tenant.id, name=hq_name or _default_hq_name(name))
     admin = new_user(session, tenant_id=tenant.id, org_unit_id=hq.id, username=admin_username,
                      password=admin_password, name=admin_name or admin_username,
                      memberships=[(hq.id, Role.tenant_admin, None)])
@@ -48,6 +49,13 @@ def create_tenant(session: Session, *, actor: Actor | None, slug: str, name: str
            target_id=tenant.id, details={"slug": slug, "name": name, "admin_user_id": admin.id})
     session.commit()
     return tenant
+
+
+def _default_hq_name(name: str) -> str:
+    """The group's name with the customary suffix, or the bare name when both do not fit the
+    org unit's name (a group name may be as long as an org unit's)."""
+    full = f"{name}客户关系管理中心"
+    return full if len(full) <= OrgUnit.name.type.length else name
 
 
 def update_tenant(session: Session, *, actor: Actor, tenant_id: int, changes: dict) -> Tenant:

@@ -1,13 +1,13 @@
-from marshmallow import fields, validate
+from marshmallow import fields
 
 from servicehub.access import Role
-from servicehub.extensions import Flag, Id, Schema, Text
+from servicehub.extensions import Email, Flag, Id, Pattern, QueryId, Schema, Text
 from servicehub.users.models import Function
 
 USERNAME = {"min_length": 3, "max_length": 64,
-            "validate": validate.Regexp(r"^[A-Za-z0-9_.-]+$", error="Letters, digits, '_', '-' and '.' only.")}
+            "validate": Pattern(r"^[A-Za-z0-9_.-]+$", error="Letters, digits, '_', '-' and '.' only.")}
 PASSWORD = {"min_length": 8, "max_length": 128}
-PHONE = {"max_length": 32, "validate": validate.Regexp(r"^\+?[0-9][0-9 -]{4,30}$", error="Not a phone number.")}
+PHONE = {"max_length": 32, "validate": Pattern(r"^\+?[0-9][0-9 -]{4,30}$", error="Not a phone number.")}
 
 
 class MembershipSchema(Schema):
@@ -38,14 +38,14 @@ class UserCreateSchema(Schema):
     username = Text(required=True, **USERNAME)
     password = Text(required=True, load_only=True, **PASSWORD)
     name = Text(required=True, min_length=1, max_length=80)
-    email = fields.Email(validate=validate.Length(max=254))
+    email = Email(max_length=254)
     phone = Text(**PHONE)
     org_unit_id = Id()
 
 
 class UserUpdateSchema(Schema):
     name = Text(min_length=1, max_length=80)
-    email = fields.Email(allow_none=True, validate=validate.Length(max=254))
+    email = Email(allow_none=True, max_length=254)
     phone = Text(allow_none=True, **PHONE)
     password = Text(load_only=True, **PASSWORD)
     org_unit_id = Id()
@@ -54,7 +54,7 @@ class UserUpdateSchema(Schema):
 
 class UserQuerySchema(Schema):
     q = Text(max_length=64)
-    org_unit_id = Id()
+    org_unit_id = QueryId()
     role = fields.Enum(Role)
     is_active = fields.Boolean()
 
@@ -66,5 +66,5 @@ class MembershipCreateSchema(Schema):
 
 
 class MembershipDeleteSchema(Schema):
-    org_unit_id = Id(required=True)
+    org_unit_id = QueryId(required=True)
     role = fields.Enum(Role, required=True)

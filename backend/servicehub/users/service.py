@@ -37,8 +37,7 @@ def list_users(session: Session, *, actor: Actor, pagination, q=None, org_unit_i
                is_active=None) -> list[User]:
     stmt = select_scoped(User, actor, Perm.user_read)
     if q:
-        like = f"%{q}%"
-        stmt = stmt.where(User.username.like(like) | User.name.like(like))
+        stmt = stmt.where(User.username.contains(q, autoescape=True) | User.name.contains(q, autoescape=True))
     if org_unit_id is not None:
         stmt = stmt.where(User.org_unit_id == org_unit_id)
     if role is not None:
@@ -82,6 +81,10 @@ def create_user(session: Session, *, actor: Actor, username: str, password: str,
 def update_user(session: Session, *, actor: Actor, user_id: int, changes: dict) -> User:
     user = get_user(session, actor=actor, user_id=user_id)
     require(actor, Perm.user_manage, user.org_unit_id)
+    # Whoever controls an account (its password above all) holds its rights: only accounts no
+    # stronger than the caller's own, as for granting roles.
+    if not all(_may_hand_on(actor, m.role, m.org_unit_id) for m in user.memberships):
+        raise Forbidden("You cannot manage an account with rights you do not hold yourself.")
     details: dict = {}
     if "org_unit_id" in changes and changes["org_unit_id"] != user.org_unit_id:
         _unit_in_reach(session, actor, changes["org_unit_id"])
@@ -128,6 +131,16 @@ def _keep_a_tenant_admin(session: Session, *, user: User, membership: Membership
         raise Conflict("This is the last active tenant admin of the group.")
 
 
+def _may_hand_on(actor: Actor, role: Role, unit_id: int) -> bool:
+    """Whether the actor may grant or revoke `role` at the unit.
+
+    Administering memberships is the tenant admin's job (DESIGN §6), so whoever holds the tenant
+    admin's rights there hands on every role; anyone else only a role whose rights they hold there
+    themselves (a manager cannot create a stronger account than their own)."""
+    held = actor.permissions_at(unit_id)
+    return ROLE_PERMISSIONS[Role.tenant_admin] <= held or ROLE_PERMISSIONS[role] <= held
+
+
 def list_memberships(session: Session, *, actor: Actor, user_id: int) -> list[Membership]:
     return get_user(session, actor=actor, user_id=user_id).memberships
 
@@ -137,13 +150,13 @@ def add_membership(session: Session, *, actor: Actor, user_id: int, org_unit_id:
     user = get_user(session, actor=actor, user_id=user_id)
     require(actor, Perm.user_manage, user.org_unit_id)
     unit = _unit_in_reach(session, actor, org_unit_id)
+    if not _may_hand_on(actor, role, unit.id):
+        raise Forbidden("You cannot grant a role with rights you do not hold there yourself.")
     if not role_fits_kind(role, unit.kind.value):
         raise Invalid(f"The role {role.value} cannot be held at a {unit.kind.value}.",
                       errors={"role": [f"Not a role of a {unit.kind.value}."]})
     if not unit.is_active:
         raise Conflict("This org unit is deactivated.", errors={"org_unit_id": ["Deactivated."]})
-    if not ROLE_PERMISSIONS[role] <= actor.permissions_at(unit.id):
-        raise Forbidden("You cannot grant a role with rights you do not hold there yourself.")
     if any(m.org_unit_id == unit.id and m.role == role for m in user.memberships):
         raise Conflict("The user already holds this role here.", errors={"role": ["Already held."]})
     membership = Membership(tenant_id=user.tenant_id, user_id=user.id, org_unit_id=unit.id, role=role,
@@ -163,7 +176,7 @@ def remove_membership(session: Session, *, actor: Actor, user_id: int, org_unit_
     if membership is None or org_unit_id not in actor.visible_units:
         raise NotFound("The user holds no such membership.")
     require(actor, Perm.user_manage, org_unit_id)
-    if not ROLE_PERMISSIONS[role] <= actor.permissions_at(org_unit_id):
+    if not _may_hand_on(actor, role, org_unit_id):
         raise Forbidden("You cannot revoke a role with rights you do not hold there yourself.")
     _keep_a_tenant_admin(session, user=user, membership=membership)
     session.delete(membership)
