@@ -105,14 +105,16 @@ def database(tmp_path_factory):
         template = folder / "template.db"
         url = f"sqlite:///{template}"
         upgrade(Settings(database_url=url, migration_database_url=url, jwt_secret_key="x"))
+        current = folder / "current.db"
 
         def fresh_url():
-            path = folder / f"{uuid.uuid4().hex}.db"
-            shutil.copyfile(template, path)
-            return f"sqlite:///{path}"
+            shutil.copyfile(template, current)
+            return f"sqlite:///{current}"
 
-        def reset(per_test_url):
-            Path(per_test_url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+        def reset(_per_test_url):
+            # Every engine on the file is disposed by now; drop the file with its WAL.
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{current}{suffix}").unlink(missing_ok=True)
 
         yield {"owner_url": None, "app_url": fresh_url, "reset": reset, "owner": None}
 
@@ -132,11 +134,28 @@ def make_settings(database, db_url: str, **overrides) -> Settings:
     return Settings(**values)
 
 
+_shared: dict = {}
+
+
+def _shared_app(database, db_url):
+    """One app for the whole session (building an app costs ~0.2 s); the database URL is the same
+    for every test, and what a test leaves behind is reset after it."""
+    from servicehub import create_app
+
+    if "app" not in _shared:
+        app = create_app(make_settings(database, db_url, rate_limit_prefix=f"test-{uuid.uuid4().hex[:8]}"))
+        app.testing = True
+        _shared["app"] = app
+    return _shared["app"]
+
+
 @pytest.fixture
 def db_url(database):
-    """The app's database URL for one test; emptied afterwards."""
+    """The app's database URL for one test (the same each time); emptied afterwards."""
     url = database["app_url"]()
     yield url
+    if "app" in _shared:
+        _shared["app"].extensions["servicehub.db"].engine.dispose()
     database["reset"](url)
 
 
@@ -161,8 +180,10 @@ def app_factory(database, db_url):
 
 
 @pytest.fixture
-def app(app_factory):
-    return app_factory()
+def app(database, db_url):
+    app = _shared_app(database, db_url)
+    yield app
+    app.extensions["servicehub.limiter"].storage.reset()
 
 
 @pytest.fixture

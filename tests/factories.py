@@ -18,8 +18,8 @@ from servicehub.orgs.models import OrgUnit, OrgUnitKind
 from servicehub.orgs.service import create_hq
 from servicehub.tenants.models import Tenant
 from servicehub.tenants.platform import create_platform_admin
-from servicehub.users.models import Function, PlatformAdmin, User
-from servicehub.users.service import new_user
+from servicehub.auth.passwords import hash_password
+from servicehub.users.models import Function, Membership, PlatformAdmin, User
 
 PASSWORD = "Secret-pass-1"
 
@@ -92,6 +92,16 @@ class World:
             return issue_tokens(session.get(User, self.users[(tenant, username)]), t)
 
 
+_HASH: list[str] = []
+
+
+def _password_hash() -> str:
+    """PASSWORD hashed once per test session (argon2 is slow on purpose)."""
+    if not _HASH:
+        _HASH.append(hash_password(PASSWORD))
+    return _HASH[0]
+
+
 def build_world(app) -> World:
     world = World(app=app)
     with app.app_context():
@@ -112,10 +122,15 @@ def build_world(app) -> World:
                 unit.path = f"{units[parent].path}{unit.id}/"
                 units[code] = unit
             world.units.update({(slug, code): u.id for code, u in units.items()})
+            users = {}
             for username, role, unit_code, function in USERS[slug]:
                 unit = units[unit_code]
-                user = new_user(session, tenant_id=tenant.id, org_unit_id=unit.id, username=username,
-                                password=PASSWORD, name=username.upper(), memberships=[(unit.id, role, function)])
-                world.users[(slug, username)] = user.id
+                user = User(tenant_id=tenant.id, org_unit_id=unit.id, username=username, name=username.upper(),
+                            password_hash=_password_hash())
+                user.memberships = [Membership(tenant_id=tenant.id, org_unit_id=unit.id, role=role, function=function)]
+                users[username] = user
+            session.add_all(users.values())
+            session.flush()
+            world.users.update({(slug, name): u.id for name, u in users.items()})
             session.commit()
     return world

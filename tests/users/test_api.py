@@ -364,3 +364,31 @@ def test_listing_users_does_not_grow_its_statements_with_the_page_size(app, clie
         event.remove(engine, "before_cursor_execute", count)
     assert (small_rows, large_rows) == (2, 15)
     assert small == large
+
+
+def test_memberships_at_units_out_of_reach_are_not_shown(client, world):
+    """rm_east sees pa1's membership in P-EAST-1 but not one she also holds in SOUTH."""
+    admin = world.headers("admin")
+    added = client.post(f"/api/v1/users/{world.user('pa1')}/memberships", headers=admin,
+                        json={"org_unit_id": world.unit("P-SOUTH-1"), "role": "viewer"})
+    assert added.status_code == 201
+    as_admin = client.get(f"/api/v1/users/{world.user('pa1')}", headers=admin).json
+    assert {m["org_unit_id"] for m in as_admin["memberships"]} == {world.unit("P-EAST-1"), world.unit("P-SOUTH-1")}
+    rm = world.headers("rm_east")
+    user = client.get(f"/api/v1/users/{world.user('pa1')}", headers=rm).json
+    assert {m["org_unit_id"] for m in user["memberships"]} == {world.unit("P-EAST-1")}
+    listed = client.get(f"/api/v1/users/{world.user('pa1')}/memberships", headers=rm).json
+    assert {m["org_unit_id"] for m in listed} == {world.unit("P-EAST-1")}
+    in_list = next(u for u in client.get("/api/v1/users?page_size=100", headers=rm).json if u["id"] == world.user("pa1"))
+    assert {m["org_unit_id"] for m in in_list["memberships"]} == {world.unit("P-EAST-1")}
+
+
+def test_accounts_cannot_be_placed_in_a_deactivated_unit(client, world):
+    admin = world.headers("admin")
+    assert client.patch(f"/api/v1/org-units/{world.unit('P-EAST-2')}", headers=admin,
+                        json={"is_active": False}).status_code == 200
+    created = client.post("/api/v1/users", headers=admin, json={
+        "username": "newbie", "password": "Long-enough-1", "name": "新人", "org_unit_id": world.unit("P-EAST-2")})
+    assert created.status_code == 409 and "org_unit_id" in created.json["errors"]
+    moved = client.patch(f"/api/v1/users/{world.user('pa1')}", headers=admin, json={"org_unit_id": world.unit("P-EAST-2")})
+    assert moved.status_code == 409

@@ -52,6 +52,9 @@ class User(Timestamps, Credentials, UnitOwned, Base):
         back_populates="user", lazy="raise", order_by="Membership.id"
     )
 
+    # The memberships a given caller may see; set by the service per request.
+    shown_memberships = ()
+
 
 class Membership(Timestamps, TenantOwned, Base):
     """(user, org unit, role, function): 任职. Reaches its unit and everything below."""

@@ -29,7 +29,8 @@ class UserSchema(Schema):
     is_active = fields.Boolean()
     locked_until = fields.DateTime(allow_none=True)
     last_login_at = fields.DateTime(allow_none=True)
-    memberships = fields.List(fields.Nested(MembershipSchema))
+    memberships = fields.List(fields.Nested(MembershipSchema), attribute="shown_memberships",
+                              metadata={"description": "Memberships at units the caller can see."})
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
 

@@ -44,11 +44,18 @@ def list_users(session: Session, *, actor: Actor, pagination, q=None, org_unit_i
         stmt = stmt.where(User.id.in_(select(Membership.user_id).where(Membership.role == role)))
     if is_active is not None:
         stmt = stmt.where(User.is_active == is_active)
-    return paginate_query(session, stmt.order_by(User.id).options(*_WITH_MEMBERSHIPS), pagination)
+    return _show(actor, paginate_query(session, stmt.order_by(User.id).options(*_WITH_MEMBERSHIPS), pagination))
 
 
 def get_user(session: Session, *, actor: Actor, user_id: int) -> User:
-    return get_scoped(session, User, user_id, actor, Perm.user_read, options=_WITH_MEMBERSHIPS)
+    return _show(actor, [get_scoped(session, User, user_id, actor, Perm.user_read, options=_WITH_MEMBERSHIPS)])[0]
+
+
+def _show(actor: Actor, users: list[User]) -> list[User]:
+    """Only memberships at units the caller may see are shown (others would reveal those units)."""
+    for user in users:
+        user.shown_memberships = [m for m in user.memberships if m.org_unit_id in actor.visible_units]
+    return users
 
 
 def _default_unit(actor: Actor) -> int:
@@ -67,9 +74,17 @@ def _unit_in_reach(session: Session, actor: Actor, org_unit_id: int) -> OrgUnit:
     return session.get(OrgUnit, org_unit_id)
 
 
+def _home_unit(session: Session, actor: Actor, org_unit_id: int) -> OrgUnit:
+    """The unit an account belongs to: in the caller's reach and active."""
+    unit = _unit_in_reach(session, actor, org_unit_id)
+    if not unit.is_active:
+        raise Conflict("This org unit is deactivated.", errors={"org_unit_id": ["Deactivated."]})
+    return unit
+
+
 def create_user(session: Session, *, actor: Actor, username: str, password: str, name: str,
                 email: str | None = None, phone: str | None = None, org_unit_id: int | None = None) -> User:
-    unit = _unit_in_reach(session, actor, org_unit_id if org_unit_id is not None else _default_unit(actor))
+    unit = _home_unit(session, actor, org_unit_id if org_unit_id is not None else _default_unit(actor))
     user = new_user(session, tenant_id=actor.tenant_id, org_unit_id=unit.id, username=username,
                     password=password, name=name, email=email, phone=phone)
     record(session, tenant_id=actor.tenant_id, actor=actor, action="user.created", target_type="user",
@@ -87,7 +102,7 @@ def update_user(session: Session, *, actor: Actor, user_id: int, changes: dict) 
         raise Forbidden("You cannot manage an account with rights you do not hold yourself.")
     details: dict = {}
     if "org_unit_id" in changes and changes["org_unit_id"] != user.org_unit_id:
-        _unit_in_reach(session, actor, changes["org_unit_id"])
+        _home_unit(session, actor, changes["org_unit_id"])
         details["org_unit_id"] = {"from": user.org_unit_id, "to": changes["org_unit_id"]}
         user.org_unit_id = changes["org_unit_id"]
     for key in ("name", "email", "phone"):
@@ -142,7 +157,7 @@ def _may_hand_on(actor: Actor, role: Role, unit_id: int) -> bool:
 
 
 def list_memberships(session: Session, *, actor: Actor, user_id: int) -> list[Membership]:
-    return get_user(session, actor=actor, user_id=user_id).memberships
+    return get_user(session, actor=actor, user_id=user_id).shown_memberships
 
 
 def add_membership(session: Session, *, actor: Actor, user_id: int, org_unit_id: int, role: Role,
