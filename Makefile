@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-pg test-sqlite install worker openapi migrate seed clean
+.PHONY: run test test-pg test-sqlite install worker openapi migrate seed clean bench-customers
 
 $(STAMP): backend/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -54,6 +54,10 @@ test-pg: install
 
 test-sqlite: install
 	SERVICEHUB_TEST_DB=sqlite SERVICEHUB_TEST_REDIS=0 $(BIN)/python -m pytest tests -q -ra
+
+# Search on 1,000,000 customers / 1,200,000 units on the local PostgreSQL (see docs/benchmarks.md).
+bench-customers: install
+	$(BIN)/python bench/customers_search.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

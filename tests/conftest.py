@@ -72,7 +72,8 @@ def pytest_report_header(config):
     return [f"servicehub: database={BACKEND}, redis={'yes' if USE_REDIS else 'no (in-process jobs)'}"]
 
 
-TABLES = ("audit_log", "memberships", "users", "org_units", "tenants", "platform_admins", "revoked_sessions")
+TABLES = ("audit_log", "memberships", "users", "org_units", "tenants", "platform_admins", "revoked_sessions",
+          "customers", "customer_phones", "customer_scopes", "properties", "ownerships", "customer_imports")
 
 
 @pytest.fixture(scope="session")

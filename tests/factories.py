@@ -65,6 +65,7 @@ class World:
     units: dict[tuple[str, str], int] = field(default_factory=dict)
     users: dict[tuple[str, str], int] = field(default_factory=dict)
     platform_admin_id: int = 0
+    extra: dict = field(default_factory=dict)
 
     def unit(self, code: str, tenant: str = "alpha") -> int:
         return self.units[(tenant, code)]

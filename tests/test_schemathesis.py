@@ -103,6 +103,8 @@ def _operations():
 
 OPERATIONS = _operations()
 TENANT_OPERATIONS = [op for op in OPERATIONS if op.path.startswith("/api/v1/tenants")]
+# Service data: the tenant admin gets 403 there, so a project manager drives them too.
+SERVICE_OPERATIONS = [op for op in OPERATIONS if op.path.startswith(("/api/v1/customers", "/api/v1/properties"))]
 MODES = [GenerationMode.POSITIVE, GenerationMode.NEGATIVE]
 
 
@@ -123,6 +125,8 @@ def _known_path_parameters(world, operation) -> list[dict]:
         "user_id": [world.user("admin"), world.user("pa1"), world.user("admin", "beta")],
         "org_unit_id": [world.unit("HQ"), world.unit("EAST"), world.unit("P-EAST-1"), world.unit("HQ", "beta")],
         "tenant_id": [world.tenants["alpha"], world.tenants["beta"]],
+        "customer_id": world.extra.get("customer_id", []),
+        "property_id": world.extra.get("property_id", []),
     }
     if not names or not names <= set(known):
         return []
@@ -162,3 +166,19 @@ def test_api_as_tenant_admin(app, world, operation):
 @pytest.mark.parametrize("operation", TENANT_OPERATIONS, ids=lambda op: op.label)
 def test_tenants_api_as_platform_admin(app, world, operation):
     _run(app, world, operation, "root")
+
+
+@pytest.mark.parametrize("operation", SERVICE_OPERATIONS, ids=lambda op: op.label)
+def test_service_api_as_project_manager(app, world, operation):
+    """Customers and units, as pm1 of P-EAST-1, with a customer and a unit on file there."""
+    client = app.test_client()
+    headers = world.headers("pm1")
+    customer = client.post("/api/v1/customers", headers=headers, json={
+        "org_unit_id": world.unit("P-EAST-1"), "name": "张伟明", "phone": "13812345678"})
+    unit = client.post("/api/v1/properties", headers=headers, json={
+        "org_unit_id": world.unit("P-EAST-1"), "building": "3", "unit": "2", "room": "1201",
+        "handover_date": "2025-06-30"})
+    assert customer.status_code == 201 and unit.status_code == 201
+    world.extra["customer_id"] = [customer.json["id"]]
+    world.extra["property_id"] = [unit.json["id"]]
+    _run(app, world, operation, "pm1")

@@ -43,14 +43,17 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 
 def _blueprints():
+    import servicehub.customers.import_api  # noqa: F401 - adds the import routes to the customers blueprint
     from servicehub.audit.api import blp as audit
     from servicehub.auth.api import blp as auth
+    from servicehub.customers.api import blp as customers
     from servicehub.health.api import blp as health
     from servicehub.orgs.api import blp as orgs
+    from servicehub.properties.api import blp as properties
     from servicehub.tenants.api import blp as tenants
     from servicehub.users.api import blp as users
 
-    return [health, auth, tenants, orgs, users, audit]
+    return [health, auth, tenants, orgs, users, audit, customers, properties]
 
 
 API_DESCRIPTION = """\

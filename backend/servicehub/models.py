@@ -2,6 +2,9 @@
 
 from servicehub.audit.models import AuditEntry  # noqa: F401
 from servicehub.auth.models import RevokedSession  # noqa: F401
+from servicehub.customers.imports import ImportJob  # noqa: F401
+from servicehub.customers.models import Customer, CustomerPhone, CustomerScope  # noqa: F401
 from servicehub.orgs.models import OrgUnit  # noqa: F401
+from servicehub.properties.models import Ownership, Property  # noqa: F401
 from servicehub.tenants.models import Tenant  # noqa: F401
 from servicehub.users.models import Membership, PlatformAdmin, User  # noqa: F401

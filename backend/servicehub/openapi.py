@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import yaml
@@ -14,7 +15,18 @@ def spec_dict() -> dict:
 
     settings = Settings(database_url="sqlite://", jwt_secret_key="spec-export")
     app = create_app(settings)
-    return app.extensions["servicehub.api"].spec.to_dict()
+    return _plain(app.extensions["servicehub.api"].spec.to_dict())
+
+
+def _plain(value):
+    """Decimal bounds (from `fields.Decimal(places=...)`) as plain numbers, for YAML."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
 
 
 def spec_yaml() -> str:

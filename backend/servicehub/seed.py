@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import select
 
 from servicehub.access import Role
+from servicehub.customers.lifecycle import compute_stage
+from servicehub.customers.models import Customer, CustomerPhone, CustomerScope, SourceChannel, Tier
 from servicehub.db import bind_tenant
 from servicehub.extensions import db
 from servicehub.orgs.models import OrgUnit, OrgUnitKind
 from servicehub.orgs.service import create_hq
+from servicehub.properties.models import Ownership, Property, Relation
 from servicehub.tenants.models import Tenant
 from servicehub.tenants.platform import create_platform_admin
 from servicehub.users.models import Function, PlatformAdmin, User
@@ -90,7 +96,63 @@ def seed_demo() -> SeedResult:
             result.created.append(username)
         result.logins.append((username, role.value, name, unit.name))
     session.commit()
+    if session.scalar(select(Customer.id).limit(1)) is None:
+        _seed_customers(session, tenant.id, units, result)
     return result
+
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国志文斌海燕红梅玉兰晓东雪婷思远浩然子涵雨欣"
+# Handover years per building: 老业主, 稳定期, 磨合期, not yet handed over (准业主).
+HANDOVERS = {"1": date(2019, 6, 28), "2": date(2024, 9, 30), "3": date(2026, 6, 18), "4": None}
+
+
+def _seed_customers(session, tenant_id: int, units: dict, result: SeedResult) -> None:
+    """Per project: four buildings of units and about forty households with their phones and units."""
+    rng = random.Random(2026)
+    today = date.today()
+    used_phones: set[str] = set()
+    projects = [u for u in units.values() if u.kind == OrgUnitKind.project]
+    count = 0
+    for index, project in enumerate(sorted(projects, key=lambda u: u.code)):
+        properties = []
+        for building, handover in HANDOVERS.items():
+            for unit_no in ("1", "2"):
+                for floor in range(1, 7):
+                    for room in range(1, 5):
+                        properties.append(Property(tenant_id=tenant_id, org_unit_id=project.id, building=building,
+                                                   unit=unit_no, room=f"{floor}{room:02d}", floor=floor,
+                                                   floor_area=Decimal(rng.choice(["89.50", "105.20", "128.00", "143.60"])),
+                                                   handover_date=handover))
+        session.add_all(properties)
+        session.flush()
+        owned = rng.sample(properties, 36)
+        for n in range(40):
+            phone = f"13{rng.randint(0, 9)}{rng.randint(10_000_000, 99_999_999)}"
+            while phone in used_phones:
+                phone = f"13{rng.randint(0, 9)}{rng.randint(10_000_000, 99_999_999)}"
+            used_phones.add(phone)
+            name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+            customer = Customer(tenant_id=tenant_id, org_unit_id=project.id, name=name, phone=phone,
+                                tier=rng.choice([Tier.normal] * 8 + [Tier.vip, Tier.key_account]),
+                                source_channel=rng.choice(list(SourceChannel)), tags=[])
+            customer.phones = [CustomerPhone(tenant_id=tenant_id, phone=phone, last4=phone[-4:], is_primary=True)]
+            customer.scopes = [CustomerScope(tenant_id=tenant_id, org_unit_id=project.id)]
+            handovers = []
+            if n < len(owned):  # the last four stay prospects
+                unit = owned[n]
+                session.add(customer)
+                session.flush()
+                session.add(Ownership(tenant_id=tenant_id, customer_id=customer.id, property_id=unit.id,
+                                      org_unit_id=project.id, relation=Relation.owner, since=unit.handover_date))
+                handovers.append(unit.handover_date)
+            else:
+                session.add(customer)
+            customer.stage = compute_stage(handovers=handovers, holds_units=bool(handovers), is_lost=False, today=today)
+            count += 1
+        session.flush()
+    session.commit()
+    result.created.append(f"{count} customers with their units")
 
 
 def _add_unit(session, units, tenant_id, kind, parent, code, name, result) -> OrgUnit:

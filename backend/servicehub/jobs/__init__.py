@@ -36,10 +36,24 @@ def run_worker(app: Flask, *, with_scheduler: bool, burst: bool = False) -> None
     if connection is None:
         raise SystemExit("REDIS_URL is not set: jobs run in-process inside `servicehub serve`.")
     queues = [Queue(name, connection=connection) for name in QUEUES]
-    with app.app_context():
-        worker = Worker(queues, connection=connection, name=None)
-        log.info("worker listening on %s (scheduler: %s)", ", ".join(QUEUES), with_scheduler)
-        worker.work(with_scheduler=with_scheduler, burst=burst)
+    cron = None
+    if with_scheduler and not burst:
+        import multiprocessing
+
+        from servicehub.jobs.schedule import run_cron
+
+        cron = multiprocessing.Process(target=run_cron, args=(app.config["SERVICEHUB"].redis_url,),
+                                       name="servicehub-cron", daemon=True)
+        cron.start()
+    try:
+        with app.app_context():
+            worker = Worker(queues, connection=connection, name=None)
+            log.info("worker listening on %s (scheduler: %s)", ", ".join(QUEUES), with_scheduler)
+            worker.work(with_scheduler=with_scheduler, burst=burst)
+    finally:
+        if cron is not None:
+            cron.terminate()
+            cron.join(5)
 
 
 def heartbeat(queue: str) -> str:

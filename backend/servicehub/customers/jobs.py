@@ -1,0 +1,46 @@
+"""Jobs of the customers domain: given ids and the tenant, never ORM objects."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from servicehub.db import bind_tenant
+from servicehub.extensions import db
+from servicehub.jobs import job_app
+
+
+def run_import(tenant_id: int, job_id: int) -> str:
+    from servicehub.customers.imports import ImportJob, run
+
+    with job_app().app_context():
+        session = db.session
+        bind_tenant(session, tenant_id)
+        job = session.get(ImportJob, job_id)
+        if job is None:
+            return "missing"
+        return run(session, job).status.value
+
+
+def refresh_lifecycle_stages(tenant_id: int, today: str | None = None) -> int:
+    """Daily: move customers to the stage their handover dates say (break-in → stable → veteran)."""
+    from servicehub.customers.service import refresh_stages
+
+    with job_app().app_context():
+        session = db.session
+        bind_tenant(session, tenant_id)
+        return refresh_stages(session, tenant_id=tenant_id, today=date.fromisoformat(today) if today else date.today())
+
+
+def refresh_all_lifecycle_stages() -> int:
+    """The nightly fan-out: one job per active tenant, each bound to its tenant."""
+    from sqlalchemy import select
+
+    from servicehub.jobs import enqueue
+    from servicehub.tenants.models import Tenant, TenantStatus
+
+    with job_app().app_context():
+        tenant_ids = db.session.scalars(select(Tenant.id).where(Tenant.status == TenantStatus.active)).all()
+        db.session.close()
+        for tenant_id in tenant_ids:
+            enqueue("scheduled", refresh_lifecycle_stages, tenant_id)
+    return len(tenant_ids)
