@@ -54,3 +54,14 @@ def get_scoped(session: Session, model: type[T], id_: int, actor: Actor, perm: P
     if row is None:
         raise NotFound(f"{model.__name__} {id_} not found.")
     return row
+
+
+def reachable_unit(session: Session, actor: Actor, org_unit_id: int, perm: Perm):
+    """An org unit the actor acts in: unknown or out of reach → 404, no `perm` there → 403."""
+    from servicehub.access import require
+    from servicehub.orgs.models import OrgUnit
+
+    if org_unit_id not in actor.visible_units:
+        raise NotFound(f"OrgUnit {org_unit_id} not found.")
+    require(actor, perm, org_unit_id)
+    return session.get(OrgUnit, org_unit_id)

@@ -13,11 +13,11 @@ from servicehub.audit.service import record
 from servicehub.customers.lifecycle import compute_stage
 from servicehub.customers.models import Customer, CustomerPhone, CustomerScope, Stage
 from servicehub.db import utcnow
-from servicehub.errors import Conflict, Invalid, NotFound
+from servicehub.errors import Conflict, Invalid
 from servicehub.extensions import MAX_OFFSET
 from servicehub.orgs.models import OrgUnit, OrgUnitKind
 from servicehub.properties.models import Ownership, Property, Relation
-from servicehub.scoping import get_scoped, select_scoped
+from servicehub.scoping import get_scoped, reachable_unit, select_scoped
 
 _LOAD = (selectinload(Customer.phones), selectinload(Customer.scopes))
 UNIT_QUERY = re.compile(r"^\s*([0-9A-Za-z]+)\s*[-－—#栋幢号]\s*([0-9A-Za-z]+)\s*[-－—单元]*\s*([0-9A-Za-z]+)\s*室?\s*$")
@@ -203,10 +203,7 @@ def _ensure_phones_free(session: Session, phones: list[str], *, exclude_customer
 
 
 def _opening_unit(session: Session, actor: Actor, org_unit_id: int) -> OrgUnit:
-    if org_unit_id not in actor.visible_units:
-        raise NotFound(f"OrgUnit {org_unit_id} not found.")
-    require(actor, Perm.customer_write, org_unit_id)
-    unit = session.get(OrgUnit, org_unit_id)
+    unit = reachable_unit(session, actor, org_unit_id, Perm.customer_write)
     if unit.kind == OrgUnitKind.hq:
         raise Invalid("A customer file is opened by a project or a region.",
                       errors={"org_unit_id": ["Must be a project or a region."]})

@@ -14,16 +14,13 @@ from servicehub.errors import Conflict, Invalid, NotFound
 from servicehub.extensions import paginate_query
 from servicehub.orgs.models import OrgUnit, OrgUnitKind
 from servicehub.properties.models import Ownership, Property, Relation
-from servicehub.scoping import get_scoped, select_scoped
+from servicehub.scoping import get_scoped, reachable_unit, select_scoped
 
 MAX_BULK = 2000
 
 
 def _project(session: Session, actor: Actor, org_unit_id: int) -> OrgUnit:
-    if org_unit_id not in actor.visible_units:
-        raise NotFound(f"OrgUnit {org_unit_id} not found.")
-    require(actor, Perm.customer_write, org_unit_id)
-    unit = session.get(OrgUnit, org_unit_id)
+    unit = reachable_unit(session, actor, org_unit_id, Perm.customer_write)
     if unit.kind != OrgUnitKind.project:
         raise Invalid("Units belong to a project.", errors={"org_unit_id": ["Must be a project."]})
     return unit

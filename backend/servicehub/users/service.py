@@ -11,7 +11,7 @@ from servicehub.auth.passwords import hash_password
 from servicehub.errors import Conflict, Forbidden, Invalid, NotFound
 from servicehub.extensions import paginate_query
 from servicehub.orgs.models import OrgUnit
-from servicehub.scoping import get_scoped, select_scoped
+from servicehub.scoping import get_scoped, reachable_unit, select_scoped
 from servicehub.users.models import Function, Membership, User
 
 _WITH_MEMBERSHIPS = (selectinload(User.memberships),)
@@ -68,10 +68,7 @@ def _default_unit(actor: Actor) -> int:
 
 
 def _unit_in_reach(session: Session, actor: Actor, org_unit_id: int) -> OrgUnit:
-    if org_unit_id not in actor.visible_units:
-        raise NotFound(f"OrgUnit {org_unit_id} not found.")
-    require(actor, Perm.user_manage, org_unit_id)
-    return session.get(OrgUnit, org_unit_id)
+    return reachable_unit(session, actor, org_unit_id, Perm.user_manage)
 
 
 def _home_unit(session: Session, actor: Actor, org_unit_id: int) -> OrgUnit:
