@@ -73,7 +73,9 @@ def pytest_report_header(config):
 
 
 TABLES = ("audit_log", "memberships", "users", "org_units", "tenants", "platform_admins", "revoked_sessions",
-          "customers", "customer_phones", "customer_scopes", "properties", "ownerships", "customer_imports")
+          "customers", "customer_phones", "customer_scopes", "properties", "ownerships", "customer_imports",
+          "categories", "ticket_counters", "idempotency_keys", "sla_targets", "tickets", "escalations",
+          "ticket_attachments", "ticket_comments", "ticket_events")
 
 
 @pytest.fixture(scope="session")
@@ -96,7 +98,8 @@ def database(tmp_path_factory):
             with owner.begin() as conn:
                 conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
 
-        yield {"owner_url": owner_url, "app_url": lambda: app_url, "reset": reset, "owner": owner}
+        yield {"owner_url": owner_url, "app_url": lambda: app_url, "reset": reset, "owner": owner,
+               "files": tmp_path_factory.mktemp("files")}
         owner.dispose()
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -117,7 +120,8 @@ def database(tmp_path_factory):
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{current}{suffix}").unlink(missing_ok=True)
 
-        yield {"owner_url": None, "app_url": fresh_url, "reset": reset, "owner": None}
+        yield {"owner_url": None, "app_url": fresh_url, "reset": reset, "owner": None,
+               "files": tmp_path_factory.mktemp("files")}
 
 
 def make_settings(database, db_url: str, **overrides) -> Settings:
@@ -130,6 +134,7 @@ def make_settings(database, db_url: str, **overrides) -> Settings:
         argon2_time_cost=1,
         argon2_memory_cost=1024,
         login_rate_limit="1000 per minute",
+        storage_url=f"file://{database['files']}",
     )
     values.update(overrides)
     return Settings(**values)

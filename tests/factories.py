@@ -85,6 +85,20 @@ class World:
             access, _refresh = issue_tokens(account, t)
         return {"Authorization": f"Bearer {access}"}
 
+    def categories(self, tenant: str = "alpha") -> dict[str, int]:
+        """The default category tree of a group (seeded on first use): code → id."""
+        from sqlalchemy import select
+
+        from servicehub.categories.models import Category
+        from servicehub.categories.service import seed_default_categories
+
+        with self.app.app_context():
+            session = db.session
+            bind_tenant(session, self.tenants[tenant])
+            seed_default_categories(session, tenant_id=self.tenants[tenant])
+            session.commit()
+            return {c.code: c.id for c in session.scalars(select(Category))}
+
     def tokens(self, username: str, tenant: str = "alpha") -> tuple[str, str]:
         with self.app.app_context():
             session = db.session

@@ -14,6 +14,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from servicehub.auth.passwords import configure as configure_passwords
     from servicehub.extensions import Api, db, jwt, limiter
     from servicehub.jobs import init_jobs
+    from servicehub.storage import storage_from_url
 
     settings = settings or Settings.from_env()
     app = Flask(__name__)
@@ -33,6 +34,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     auth_tokens.register(jwt)
     limiter.init_app(app, settings.redis_url or "memory://", settings.rate_limit_prefix)
     init_jobs(app, settings)
+    app.extensions["servicehub.storage"] = storage_from_url(settings.storage_url)
 
     api = Api(app, spec_kwargs={"info": {"description": API_DESCRIPTION}})
     errors.register_error_handlers(app)
@@ -52,8 +54,11 @@ def _blueprints():
     from servicehub.properties.api import blp as properties
     from servicehub.tenants.api import blp as tenants
     from servicehub.users.api import blp as users
+    from servicehub.categories.api import blp as categories
+    from servicehub.sla.api import blp as sla
+    from servicehub.tickets.api import blp as tickets
 
-    return [health, auth, tenants, orgs, users, audit, customers, properties]
+    return [health, auth, tenants, orgs, users, audit, customers, properties, categories, sla, tickets]
 
 
 API_DESCRIPTION = """\

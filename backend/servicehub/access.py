@@ -70,6 +70,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.viewer: frozenset(_SERVICE_READ | {P.report_read}),
 }
 
+# Roles that reach tickets only where they are assigned to the caller or to the caller's function
+# (DESIGN §6: an engineer works "the tickets assigned to them or to their function").
+ASSIGNED_ONLY_ROLES = frozenset({Role.engineer})
+
 # The org-unit kinds at which a role may be held (None: any kind).
 ROLE_KINDS: dict[Role, frozenset[str] | None] = {
     Role.tenant_admin: frozenset({"hq"}),
@@ -139,6 +143,30 @@ class Actor:
         return {perm: frozenset(ids) for perm, ids in reach.items()}
 
     @cached_property
+    def _full_reach_by_perm(self) -> dict[Perm, frozenset[int]]:
+        reach: dict[Perm, set[int]] = {}
+        for grant in self.grants:
+            if grant.role in ASSIGNED_ONLY_ROLES:
+                continue
+            subtree = self._subtree(grant.org_unit_id)
+            for perm in ROLE_PERMISSIONS[grant.role]:
+                reach.setdefault(perm, set()).update(subtree)
+        return {perm: frozenset(ids) for perm, ids in reach.items()}
+
+    def full_reach(self, perm: Perm) -> frozenset[int]:
+        """Units where `perm` reaches every row, not only the rows assigned to the caller."""
+        return self._full_reach_by_perm.get(perm, frozenset())
+
+    def assigned_reach(self, perm: Perm) -> dict[str | None, frozenset[int]]:
+        """Units where `perm` reaches only the rows assigned to the caller's function, by function."""
+        full = self.full_reach(perm)
+        found: dict[str | None, set[int]] = {}
+        for grant in self.grants:
+            if grant.role in ASSIGNED_ONLY_ROLES and perm in ROLE_PERMISSIONS[grant.role]:
+                found.setdefault(grant.function, set()).update(self._subtree(grant.org_unit_id) - full)
+        return {function: frozenset(ids) for function, ids in found.items() if ids}
+
+    @cached_property
     def visible_units(self) -> frozenset[int]:
         """Every unit some membership reaches: the caller may know these exist."""
         ids: set[int] = set()
@@ -170,3 +198,11 @@ def require(actor: Actor, perm: Perm, unit_id: int | None = None) -> None:
     allowed = actor.has(perm) if unit_id is None else actor.can(perm, unit_id)
     if not allowed:
         raise Forbidden(f"Missing permission {perm.value}" + ("" if unit_id is None else " for this org unit") + ".")
+
+
+def require_tenant(actor: Actor) -> None:
+    """Raise Forbidden for a platform admin: a group's data and settings are not theirs."""
+    from servicehub.errors import Forbidden
+
+    if actor.tenant_id is None:
+        raise Forbidden("Platform administrators have no access to a group's data.")

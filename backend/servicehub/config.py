@@ -45,6 +45,8 @@ class Settings:
     log_level: str = "INFO"
     rate_limit_prefix: str = "servicehub-limits"
     trusted_proxies: int = 0
+    storage_url: str = f"file://{REPO_ROOT / 'var' / 'files'}"
+    attachment_max_bytes: int = 10 * 1024 * 1024
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -71,6 +73,8 @@ class Settings:
             argon2_memory_cost=_int("ARGON2_MEMORY_COST", cls.argon2_memory_cost),
             log_level=os.environ.get("LOG_LEVEL", "INFO"),
             trusted_proxies=_int("TRUSTED_PROXIES", cls.trusted_proxies),
+            storage_url=os.environ.get("STORAGE_URL") or cls.storage_url,
+            attachment_max_bytes=_int("ATTACHMENT_MAX_BYTES", cls.attachment_max_bytes),
         )
 
     def flask_config(self) -> dict:
@@ -91,6 +95,9 @@ class Settings:
             "JWT_ACCESS_COOKIE_PATH": "/api/",
             "JWT_REFRESH_COOKIE_PATH": "/api/v1/auth/",
             "JWT_ERROR_MESSAGE_KEY": "message",
+            # The largest body accepted at all (a customer import of 20 MB, an attachment); each
+            # endpoint checks its own limit with a clearer message.
+            "MAX_CONTENT_LENGTH": max(21 * 1024 * 1024, self.attachment_max_bytes + 1024 * 1024),
         }
 
     @property

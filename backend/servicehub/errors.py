@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app
 from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 
 class DomainError(Exception):
@@ -37,6 +38,21 @@ class Conflict(DomainError):
     default_message = "This conflicts with the current state."
 
 
+class PreconditionFailed(DomainError):
+    status = 412
+    default_message = "This was changed by someone else since you loaded it: reload and try again."
+
+
+class PayloadTooLarge(DomainError):
+    status = 413
+    default_message = "The upload is too large."
+
+
+class UnsupportedMediaType(DomainError):
+    status = 415
+    default_message = "This type of file is not accepted."
+
+
 class Invalid(DomainError):
     status = 422
     default_message = "The request is not valid."
@@ -54,7 +70,8 @@ class TooManyRequests(DomainError):
 
 STATUS_NAMES = {
     400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 409: "Conflict",
-    412: "Precondition Failed", 422: "Unprocessable Entity", 423: "Locked", 429: "Too Many Requests",
+    412: "Precondition Failed", 413: "Payload Too Large", 415: "Unsupported Media Type",
+    422: "Unprocessable Entity", 423: "Locked", 429: "Too Many Requests",
     500: "Internal Server Error", 503: "Service Unavailable",
 }
 
@@ -83,6 +100,12 @@ def register_error_handlers(app: Flask) -> None:
         _rollback()
         current_app.logger.info("integrity error: %s", error.orig)
         return error_body(409, "This conflicts with existing data (a duplicate or a missing reference)."), 409
+
+    @app.errorhandler(StaleDataError)
+    def _stale(error: StaleDataError):
+        # Optimistic concurrency: another request updated the row between our read and our write.
+        _rollback()
+        return error_body(412, PreconditionFailed.default_message), 412
 
     @app.errorhandler(DataError)
     def _data(error: DataError):

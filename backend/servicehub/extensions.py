@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import timezone
 from functools import wraps
@@ -14,10 +15,12 @@ from flask_jwt_extended import JWTManager
 from flask_smorest import Api as _Api
 from flask_smorest import Blueprint as _Blueprint
 from flask_smorest.error_handler import ErrorSchema
+from flask_smorest.fields import Upload
 from flask_smorest.pagination import PaginationMetadataSchema
 from marshmallow import ValidationError, fields, validate
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from werkzeug.datastructures import FileStorage
 from werkzeug.routing import IntegerConverter
 
 from servicehub.db import make_engine, make_sessionmaker
@@ -176,6 +179,15 @@ class QueryId(fields.Integer):
         super().__init__(strict=False, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
+class FileUpload(Upload):
+    """An uploaded file of a multipart body, and nothing else (a text field of the same name is refused)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, FileStorage):
+            raise ValidationError("Send the file as a file part of the multipart body.")
+        return value
+
+
 def _up_to_regex(maximum: int) -> str:
     """A regex matching exactly the decimal numbers 1..maximum, without leading zeros."""
     digits = str(maximum)
@@ -207,6 +219,11 @@ class IdConverter(IntegerConverter):
 # --- api and blueprint -------------------------------------------------------------------------
 
 
+class PageMetadataSchema(PaginationMetadataSchema):
+    next_cursor = fields.String(metadata={"description": "Lists with keyset pagination: pass it as `after` "
+                                                         "for the next page (absent on the last page)."})
+
+
 class Api(_Api):
     # No catch-all `default` response: every error an operation can answer is declared.
     DEFAULT_ERROR_RESPONSE_NAME = None
@@ -216,7 +233,7 @@ class Api(_Api):
         header that is not in the `simple` style (flask-smorest's default uses `schema`)."""
         self.spec.components.header("PAGINATION", {
             "description": "Pagination metadata (JSON).",
-            "content": {"application/json": {"schema": PaginationMetadataSchema}},
+            "content": {"application/json": {"schema": PageMetadataSchema}},
         }, lazy=True)
 
     def handle_http_exception(self, error):
@@ -245,6 +262,7 @@ _MESSAGES = {
     400: "The request could not be read: check that the body is valid JSON.",
     404: "Not found.",
     405: "This method is not allowed here.",
+    413: "The upload is too large.",
     422: "Some fields are not valid: see `errors`.",
     429: "Too many requests: slow down and try again shortly.",
     500: "Something went wrong on our side; it has been logged.",
@@ -276,6 +294,16 @@ class Blueprint(_Blueprint):
             return func
 
         return decorator
+
+    def _set_pagination_metadata(self, page_params, result, headers):
+        """flask-smorest's `X-Pagination`, plus `next_cursor` where the list offers keyset pagination."""
+        result, headers = super()._set_pagination_metadata(page_params, result, headers)
+        cursor = getattr(page_params, "next_cursor", None)
+        if cursor:
+            metadata = json.loads(headers[self.PAGINATION_HEADER_NAME])
+            metadata["next_cursor"] = cursor
+            headers[self.PAGINATION_HEADER_NAME] = json.dumps(metadata)
+        return result, headers
 
     def auth(self, permission=None, *, platform: bool = False):
         """Require a signed-in caller (and a permission somewhere in their scope).
@@ -317,6 +345,31 @@ def paginate_query(session: Session, stmt, pagination_parameters):
     if offset >= min(total or 0, MAX_OFFSET):
         return []
     return list(session.scalars(stmt.offset(offset).limit(pagination_parameters.page_size)))
+
+
+# --- optimistic concurrency --------------------------------------------------------------------------
+
+
+def etag(obj) -> dict:
+    """The ETag header of a versioned object: its version."""
+    return {"ETag": f'"{obj.version}"'}
+
+
+def if_match_version() -> int | None:
+    """The version named by the request's If-Match (`"3"`), or None without one (or with `*`)."""
+    from flask import request
+
+    from servicehub.errors import PreconditionFailed
+
+    if not request.headers.get("If-Match"):
+        return None
+    tags = request.if_match
+    if tags.star_tag:
+        return None
+    values = list(tags.as_set(include_weak=True))
+    if len(values) != 1 or not values[0].isdigit() or len(values[0]) > 9:
+        raise PreconditionFailed("If-Match must carry the ETag this object was sent with (its version).")
+    return int(values[0])
 
 
 def redis_client():

@@ -29,6 +29,10 @@ def alembic_config(url: str) -> Config:
     return config
 
 
+# Tables the app may only append to (a trigger refuses changes for every role as well).
+APPEND_ONLY_TABLES = ("audit_log", "ticket_events")
+
+
 def upgrade(settings: Settings, revision: str = "head") -> None:
     url = settings.migration_database_url or settings.database_url
     if url.startswith("sqlite:///"):
@@ -61,7 +65,9 @@ def ensure_runtime_role(settings: Settings) -> str | None:
         conn.exec_driver_sql(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quote(role)}")
         conn.exec_driver_sql(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quote(role)}")
         # The audit log is append-only for the app (a trigger refuses it for everybody else too).
-        conn.exec_driver_sql(f"REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM {quote(role)}")
+        for table in APPEND_ONLY_TABLES:
+            if conn.execute(text("SELECT to_regclass(:t)"), {"t": table}).scalar() is not None:
+                conn.exec_driver_sql(f"REVOKE UPDATE, DELETE, TRUNCATE ON {table} FROM {quote(role)}")
         conn.exec_driver_sql(f"REVOKE ALL ON alembic_version FROM {quote(role)}")
     engine.dispose()
     return role

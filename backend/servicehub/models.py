@@ -8,3 +8,8 @@ from servicehub.orgs.models import OrgUnit  # noqa: F401
 from servicehub.properties.models import Ownership, Property  # noqa: F401
 from servicehub.tenants.models import Tenant  # noqa: F401
 from servicehub.users.models import Membership, PlatformAdmin, User  # noqa: F401
+from servicehub.categories.models import Category  # noqa: F401
+from servicehub.escalations.models import Escalation  # noqa: F401
+from servicehub.idempotency import IdempotencyKey  # noqa: F401
+from servicehub.sla.models import SlaTarget  # noqa: F401
+from servicehub.tickets.models import Ticket, TicketAttachment, TicketComment, TicketCounter, TicketEvent  # noqa: F401

@@ -33,6 +33,10 @@ def scoped(stmt: Select, model, actor: Actor, perm: Perm, *, unit_column=None) -
     if actor.tenant_id is None:
         return stmt.where(false())
     stmt = stmt.where(model.tenant_id == actor.tenant_id)
+    if hasattr(model, "scope_for") and unit_column is None:
+        # Rows that reach people as well as units (a ticket reaches its first responder).
+        clause = model.scope_for(actor, perm)
+        return stmt if clause is None else stmt.where(clause)
     if actor.reaches_everything(perm):
         return stmt
     reach = actor.reach(perm)

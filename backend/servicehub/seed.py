@@ -12,6 +12,7 @@ from sqlalchemy import select
 from servicehub.access import Role
 from servicehub.customers.lifecycle import compute_stage
 from servicehub.customers.models import Customer, CustomerPhone, CustomerScope, SourceChannel, Tier
+from servicehub.categories.service import seed_default_categories
 from servicehub.db import bind_tenant
 from servicehub.extensions import db
 from servicehub.orgs.models import OrgUnit, OrgUnitKind
@@ -86,6 +87,8 @@ def seed_demo() -> SeedResult:
             if project_code not in units:
                 _add_unit(session, units, tenant.id, OrgUnitKind.project, region, project_code, project_name, result)
 
+    if seed_default_categories(session, tenant_id=tenant.id):
+        result.created.append("categories")
     existing = {u.username for u in session.scalars(select(User))}
     for username, name, role, unit_code, function in USERS:
         unit = units[unit_code]

@@ -1,22 +1,11 @@
 from flask import request
-from flask_smorest.fields import Upload
-from marshmallow import RAISE, ValidationError, fields, pre_load
-from werkzeug.datastructures import FileStorage
+from marshmallow import RAISE, fields, pre_load
 
 from servicehub.access import Perm
 from servicehub.customers import service
 from servicehub.customers.api import blp
 from servicehub.customers.imports import ImportStatus
-from servicehub.extensions import QueryId, Schema, current_actor, db
-
-
-class FileUpload(Upload):
-    """An uploaded file, and nothing else (a text field of the same name is refused)."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, FileStorage):
-            raise ValidationError("Send the file as a file part of the multipart body.")
-        return value
+from servicehub.extensions import FileUpload, QueryId, Schema, current_actor, db
 
 
 class ImportUploadSchema(Schema):

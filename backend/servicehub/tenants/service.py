@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from servicehub.access import Actor, Role
 from servicehub.audit.service import record
+from servicehub.categories.service import seed_default_categories
 from servicehub.db import bind_tenant
 from servicehub.errors import Conflict, NotFound
 from servicehub.extensions import paginate_query
@@ -45,6 +46,7 @@ def create_tenant(session: Session, *, actor: Actor | None, slug: str, name: str
     admin = new_user(session, tenant_id=tenant.id, org_unit_id=hq.id, username=admin_username,
                      password=admin_password, name=admin_name or admin_username,
                      memberships=[(hq.id, Role.tenant_admin, None)])
+    seed_default_categories(session, tenant_id=tenant.id)
     record(session, tenant_id=tenant.id, actor=actor, action="tenant.created", target_type="tenant",
            target_id=tenant.id, details={"slug": slug, "name": name, "admin_user_id": admin.id})
     session.commit()

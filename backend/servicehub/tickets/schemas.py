@@ -1,0 +1,176 @@
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from servicehub.escalations.models import Rule
+from servicehub.extensions import FileUpload, Flag, Id, QueryId, Schema, Text, Timestamp
+from servicehub.tickets.enums import Channel, CommentKind, Level, Priority, Status, TicketType
+from servicehub.users.models import Function
+
+HOUSEHOLDS = validate.Range(1, 100_000)
+SORTS = ("-created_at", "created_at", "-updated_at", "updated_at", "resolve_due_at", "-resolve_due_at", "number")
+
+
+class TicketSchema(Schema):
+    id = fields.Integer()
+    number = fields.String(metadata={"description": "Human readable, unique per group: DEMO-202611-000123."})
+    type = fields.Enum(TicketType)
+    channel = fields.Enum(Channel)
+    category_id = fields.Integer(allow_none=True)
+    category_name = fields.String(allow_none=True)
+    priority = fields.Enum(Priority)
+    status = fields.Enum(Status)
+    org_unit_id = fields.Integer(metadata={"description": "The project."})
+    org_unit_name = fields.String(allow_none=True)
+    customer_id = fields.Integer(allow_none=True)
+    customer_name = fields.String(allow_none=True)
+    property_id = fields.Integer(allow_none=True)
+    title = fields.String()
+    description = fields.String()
+    is_major = fields.Boolean()
+    households_affected = fields.Integer()
+    first_responder_id = fields.Integer(metadata={"description": "首问责任人: accountable until the ticket closes."})
+    first_responder_name = fields.String()
+    assignee_id = fields.Integer(allow_none=True)
+    assignee_name = fields.String(allow_none=True)
+    function = fields.Enum(Function, allow_none=True)
+    escalation_level = fields.Enum(Level)
+    contacted_at = fields.DateTime(allow_none=True)
+    logged_late = fields.Boolean(metadata={"description": "Logged later than the intake target after the contact."})
+    response_due_at = fields.DateTime()
+    resolve_due_at = fields.DateTime()
+    responded_at = fields.DateTime(allow_none=True)
+    resolved_at = fields.DateTime(allow_none=True)
+    closed_at = fields.DateTime(allow_none=True)
+    cancelled_at = fields.DateTime(allow_none=True)
+    sla_breached = fields.Boolean()
+    is_overdue = fields.Boolean()
+    satisfaction = fields.Integer(allow_none=True)
+    reopen_count = fields.Integer()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    version = fields.Integer(metadata={"description": "Also the ETag; send it as If-Match to update."})
+
+
+class TicketCreateSchema(Schema):
+    type = fields.Enum(TicketType, required=True)
+    channel = fields.Enum(Channel, required=True)
+    org_unit_id = Id(required=True, metadata={"description": "The project."})
+    title = Text(required=True, min_length=1, max_length=200)
+    description = Text(required=True, min_length=1, max_length=5000)
+    priority = fields.Enum(Priority)
+    category_id = Id(allow_none=True)
+    customer_id = Id(allow_none=True)
+    property_id = Id(allow_none=True)
+    is_major = Flag()
+    households_affected = fields.Integer(strict=True, validate=HOUSEHOLDS)
+    assignee_id = Id(allow_none=True, metadata={"description": "Route at intake: the ticket starts as assigned."})
+    function = fields.Enum(Function, allow_none=True,
+                           metadata={"description": "Defaults to the category's routing."})
+    contacted_at = Timestamp(allow_none=True, metadata={"description": "When the customer got in touch (default: now)."})
+
+
+class TicketUpdateSchema(Schema):
+    title = Text(min_length=1, max_length=200)
+    description = Text(min_length=1, max_length=5000)
+    priority = fields.Enum(Priority, metadata={"description": "Moves the due times."})
+    category_id = Id(allow_none=True)
+    customer_id = Id(allow_none=True)
+    property_id = Id(allow_none=True)
+    is_major = Flag()
+    households_affected = fields.Integer(strict=True, validate=HOUSEHOLDS)
+    assignee_id = Id(metadata={"description": "Assigning a new ticket moves it to assigned."})
+    function = fields.Enum(Function, allow_none=True)
+    reason = Text(min_length=1, max_length=1000, metadata={"description": "Required to reassign."})
+
+
+class TransitionSchema(Schema):
+    to = fields.Enum(Status, required=True)
+    reason = Text(min_length=1, max_length=1000,
+                  metadata={"description": "Required to cancel and to reopen; the resolution note when resolving."})
+
+
+class EscalateSchema(Schema):
+    reason = Text(required=True, min_length=1, max_length=1000)
+
+
+class TicketQuerySchema(Schema):
+    q = Text(max_length=64, metadata={"description": "Number, words of title or description, or the customer (name, phone, unit)."})
+    type = fields.List(fields.Enum(TicketType))
+    status = fields.List(fields.Enum(Status))
+    priority = fields.List(fields.Enum(Priority))
+    category_id = QueryId(metadata={"description": "This category and every category below it."})
+    org_unit_id = QueryId(metadata={"description": "This org unit and every unit below it."})
+    assignee_id = QueryId()
+    first_responder_id = QueryId()
+    customer_id = QueryId()
+    property_id = QueryId()
+    function = fields.Enum(Function)
+    escalation_level = fields.Enum(Level)
+    is_major = fields.Boolean()
+    overdue = fields.Boolean(metadata={"description": "Open and past its response or resolution due time."})
+    created_from = Timestamp()
+    created_to = Timestamp()
+    sort = fields.String(load_default="-created_at", validate=validate.OneOf(SORTS))
+    after = Text(max_length=200, metadata={
+        "description": "Keyset pagination: the `next_cursor` of the previous page (sort by created_at only); "
+                       "`page` is then ignored. Deep pages stay as fast as the first."})
+
+    @validates_schema
+    def _keyset(self, data, **kwargs):
+        if data.get("after") and data.get("sort", "-created_at").lstrip("-") != "created_at":
+            raise ValidationError("Only with sort=created_at or -created_at.", field_name="after")
+
+
+class CommentCreateSchema(Schema):
+    kind = fields.Enum(CommentKind, load_default=CommentKind.internal,
+                       metadata={"description": "`internal` note, or `reply` to the customer (counts as the response)."})
+    body = Text(required=True, min_length=1, max_length=5000)
+
+
+class CommentSchema(Schema):
+    id = fields.Integer()
+    ticket_id = fields.Integer()
+    kind = fields.Enum(CommentKind)
+    body = fields.String()
+    author_id = fields.Integer()
+    author_name = fields.String()
+    created_at = fields.DateTime()
+
+
+class AttachmentUploadSchema(Schema):
+    file = FileUpload(required=True, metadata={"description": "A photo (JPEG, PNG, WebP, GIF, HEIC), a PDF or an MP4 video."})
+
+
+class AttachmentSchema(Schema):
+    id = fields.Integer()
+    ticket_id = fields.Integer()
+    filename = fields.String()
+    content_type = fields.String()
+    size = fields.Integer()
+    sha256 = fields.String()
+    uploaded_by_id = fields.Integer()
+    uploaded_by_name = fields.String()
+    created_at = fields.DateTime()
+
+
+class EventSchema(Schema):
+    id = fields.Integer()
+    at = fields.DateTime()
+    actor_id = fields.Integer(allow_none=True)
+    actor_name = fields.String()
+    kind = fields.String(metadata={"description": "created, assigned, reassigned, status_changed, updated, "
+                                                  "due_changed, commented, attachment_added, escalated"})
+    data = fields.Dict()
+
+
+class EscalationSchema(Schema):
+    id = fields.Integer()
+    ticket_id = fields.Integer()
+    org_unit_id = fields.Integer()
+    from_level = fields.Enum(Level)
+    to_level = fields.Enum(Level)
+    rule = fields.Enum(Rule)
+    reason = fields.String()
+    created_by_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+    acknowledged_at = fields.DateTime(allow_none=True)
+    acknowledged_by_id = fields.Integer(allow_none=True)

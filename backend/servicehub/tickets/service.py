@@ -1,0 +1,623 @@
+"""Service tickets (工单): intake, routing, the state machine, SLA clocks, comments, attachments and
+the append-only timeline. Every change of a ticket writes a `TicketEvent` in the same transaction.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import uuid
+from datetime import datetime, timedelta
+from pathlib import PurePath
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, or_, select, tuple_
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from servicehub import idempotency
+from servicehub.access import ROLE_PERMISSIONS, Actor, Perm, require_tenant
+from servicehub.categories.models import Category
+from servicehub.categories.service import subtree_ids, tenant_categories
+from servicehub.db import utcnow
+from servicehub.errors import (
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    PayloadTooLarge,
+    PreconditionFailed,
+    UnsupportedMediaType,
+)
+from servicehub.escalations.models import Escalation, Rule
+from servicehub.extensions import MAX_OFFSET
+from servicehub.orgs.models import OrgUnit, OrgUnitKind
+from servicehub.scoping import get_scoped, reachable_unit, select_scoped
+from servicehub.sla.defaults import INTAKE_MINUTES
+from servicehub.sla.service import due_times, path_ids, target_for
+from servicehub.tenants.models import Tenant
+from servicehub.tickets.enums import NEXT_LEVEL, OPEN_STATUSES, CommentKind, Priority, Status, TicketType
+from servicehub.tickets.models import Ticket, TicketAttachment, TicketComment, TicketCounter, TicketEvent
+from servicehub.tickets.workflow import REOPEN_FROM, allowed_moves, move_for
+from servicehub.users.models import Function, Membership, User
+
+# Ticket numbers carry the month of the group's calendar (the groups are in mainland China).
+NUMBER_TZ = ZoneInfo("Asia/Shanghai")
+CREATE_OPERATION = "tickets.create"
+
+_LOAD = (
+    selectinload(Ticket.customer),
+    selectinload(Ticket.category),
+    selectinload(Ticket.assignee),
+    selectinload(Ticket.first_responder),
+)
+
+
+# --- reading ---------------------------------------------------------------------------------------
+
+
+def _named(actor: Actor, tickets: list[Ticket]) -> list[Ticket]:
+    for ticket in tickets:
+        unit = actor.units.get(ticket.org_unit_id)
+        ticket.org_unit_name = unit.name if unit else None
+    return tickets
+
+
+def get_ticket(session: Session, *, actor: Actor, ticket_id: int, perm: Perm = Perm.ticket_read) -> Ticket:
+    ticket = get_scoped(session, Ticket, ticket_id, actor, perm, options=_LOAD)
+    return _named(actor, [ticket])[0]
+
+
+def _reloaded(session: Session, actor: Actor, ticket: Ticket) -> Ticket:
+    """The ticket as committed, with its related names loaded afresh."""
+    session.expire(ticket)
+    return get_ticket(session, actor=actor, ticket_id=ticket.id)
+
+
+def _load_for_write(session: Session, actor: Actor, ticket_id: int, expected_version: int | None) -> Ticket:
+    """The ticket, if the caller may read it (else 404) and work it (else 403), at the version they saw."""
+    require_tenant(actor)
+    ticket = get_scoped(session, Ticket, ticket_id, actor, Perm.ticket_read, options=_LOAD)
+    if not _may(actor, Perm.ticket_write, ticket):
+        raise Forbidden("You may read this ticket but not work on it.")
+    if expected_version is not None and expected_version != ticket.version:
+        raise PreconditionFailed(
+            f"Ticket {ticket.number} changed since you loaded it (version {expected_version}, now {ticket.version}): "
+            "reload and try again.")
+    return ticket
+
+
+def _may(actor: Actor, perm: Perm, ticket: Ticket) -> bool:
+    """`perm` reaches this ticket: through the project, or as its first responder or assignee."""
+    if ticket.org_unit_id in actor.full_reach(perm):
+        return True
+    if not actor.has(perm):
+        return False
+    if actor.id in (ticket.first_responder_id, ticket.assignee_id):
+        return True
+    return any(ticket.org_unit_id in units and ticket.function is not None and ticket.function.value == function
+               for function, units in actor.assigned_reach(perm).items())
+
+
+def list_tickets(session: Session, *, actor: Actor, pagination, q=None, type=None, status=None, priority=None,
+                 category_id=None, org_unit_id=None, assignee_id=None, first_responder_id=None, customer_id=None,
+                 property_id=None, function=None, escalation_level=None, is_major=None, overdue=None,
+                 created_from=None, created_to=None, sort="-created_at", after=None) -> list[Ticket]:
+    require_tenant(actor)
+    stmt = select_scoped(Ticket, actor, Perm.ticket_read)
+    if type:
+        stmt = stmt.where(Ticket.type.in_(type))
+    if status:
+        stmt = stmt.where(Ticket.status.in_(status))
+    if priority:
+        stmt = stmt.where(Ticket.priority.in_(priority))
+    if category_id is not None:
+        categories = tenant_categories(session, tenant_id=actor.tenant_id)
+        wanted = subtree_ids(categories, category_id) if category_id in categories else set()
+        stmt = stmt.where(Ticket.category_id.in_(sorted(wanted)))
+    if org_unit_id is not None:
+        stmt = stmt.where(Ticket.org_unit_id.in_(sorted(_unit_subtree(actor, org_unit_id))))
+    for column, value in ((Ticket.assignee_id, assignee_id), (Ticket.first_responder_id, first_responder_id),
+                          (Ticket.customer_id, customer_id), (Ticket.property_id, property_id),
+                          (Ticket.function, function), (Ticket.escalation_level, escalation_level),
+                          (Ticket.is_major, is_major)):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if overdue is not None:
+        clause = Ticket.overdue_clause(utcnow())
+        stmt = stmt.where(clause if overdue else ~clause)
+    if created_from is not None:
+        stmt = stmt.where(Ticket.created_at >= created_from)
+    if created_to is not None:
+        stmt = stmt.where(Ticket.created_at < created_to)
+    if q:
+        stmt = stmt.where(_search(session, q))
+
+    column_name = sort.lstrip("-")
+    column = getattr(Ticket, column_name)
+    descending = sort.startswith("-")
+    order = (column.desc(), Ticket.id.desc()) if descending else (column.asc(), Ticket.id.asc())
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    pagination.item_count = total
+    page_size = pagination.page_size
+    if after:
+        moment, last_id = _decode_cursor(after)
+        key = tuple_(Ticket.created_at, Ticket.id)
+        stmt = stmt.where(key < (moment, last_id) if descending else key > (moment, last_id))
+        offset = 0
+    else:
+        offset = (pagination.page - 1) * page_size
+        if offset >= min(total or 0, MAX_OFFSET):
+            return []
+    tickets = list(session.scalars(stmt.order_by(*order).offset(offset).limit(page_size).options(*_LOAD)))
+    if column_name == "created_at" and len(tickets) == page_size:
+        pagination.next_cursor = _encode_cursor(tickets[-1])
+    return _named(actor, tickets)
+
+
+def _unit_subtree(actor: Actor, unit_id: int) -> set[int]:
+    root = actor.units.get(unit_id)
+    if root is None:
+        return set()
+    return {u.id for u in actor.units.values() if u.path.startswith(root.path)}
+
+
+def _encode_cursor(ticket: Ticket) -> str:
+    raw = f"{ticket.created_at.isoformat()}|{ticket.id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        moment, last_id = raw.split("|")
+        value = datetime.fromisoformat(moment)
+        if value.tzinfo is None:
+            raise ValueError("naive")
+        return value, int(last_id)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Invalid("The cursor is not valid: use the next_cursor of the previous page.",
+                      errors={"after": ["Not a cursor of this list."]}) from exc
+
+
+def _search(session: Session, q: str):
+    """The ticket number (whole, or its tail), words of title or description, or the customer
+    (phone, last 4 digits, unit 3-2-1201, name) as the customer search reads them."""
+    from servicehub.customers.models import Customer
+    from servicehub.customers.service import search_branches
+
+    q = q.strip()
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    pattern = f"%{_escape_like(q)}%"
+    customers = select(Customer.id).where(or_(*search_branches(q, postgresql=postgresql)))
+    clauses = [Ticket.title.like(pattern, escape="\\"), Ticket.description.like(pattern, escape="\\"),
+               Ticket.customer_id.in_(customers)]
+    if q.upper().count("-") == 2:
+        clauses.append(Ticket.number == q.upper())
+    elif q.isdigit():
+        clauses.append(Ticket.number.like(f"%-{q.zfill(6)}" if len(q) <= 6 else f"%{q}"))
+    return or_(*clauses)
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def list_events(session: Session, *, actor: Actor, ticket_id: int, pagination) -> list[TicketEvent]:
+    ticket = get_scoped(session, Ticket, ticket_id, actor, Perm.ticket_read)
+    stmt = select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.id)
+    return _page(session, stmt, pagination)
+
+
+def list_comments(session: Session, *, actor: Actor, ticket_id: int, pagination) -> list[TicketComment]:
+    ticket = get_scoped(session, Ticket, ticket_id, actor, Perm.ticket_read)
+    stmt = select(TicketComment).where(TicketComment.ticket_id == ticket.id).order_by(TicketComment.id)
+    return _page(session, stmt, pagination)
+
+
+def list_attachments(session: Session, *, actor: Actor, ticket_id: int, pagination) -> list[TicketAttachment]:
+    ticket = get_scoped(session, Ticket, ticket_id, actor, Perm.ticket_read)
+    stmt = select(TicketAttachment).where(TicketAttachment.ticket_id == ticket.id).order_by(TicketAttachment.id)
+    return _page(session, stmt, pagination)
+
+
+def _page(session, stmt, pagination):
+    from servicehub.extensions import paginate_query
+
+    return paginate_query(session, stmt, pagination)
+
+
+# --- the timeline -----------------------------------------------------------------------------------
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return getattr(value, "value", value)
+
+
+def _event(session: Session, ticket: Ticket, actor: Actor | None, what: str, /, **data) -> None:
+    session.add(TicketEvent(tenant_id=ticket.tenant_id, ticket_id=ticket.id, kind=what, data=_jsonable(data),
+                            actor_id=actor.id if actor else None, actor_name=actor.name if actor else "system"))
+
+
+# --- intake -------------------------------------------------------------------------------------------
+
+
+def create_ticket(session: Session, *, actor: Actor, idempotency_key: str | None = None,
+                  **data) -> tuple[Ticket, bool]:
+    """Log a ticket; returns (ticket, replayed). The same Idempotency-Key again answers the first
+    ticket, also when both requests race (the key's unique index decides)."""
+    require_tenant(actor)
+    key = dict(tenant_id=actor.tenant_id, user_id=actor.id, operation=CREATE_OPERATION, key=idempotency_key,
+               payload=data)
+    if idempotency_key:
+        earlier = idempotency.replayed(session, **key)
+        if earlier is not None:
+            return get_ticket(session, actor=actor, ticket_id=earlier), True
+    ticket = _new_ticket(session, actor=actor, **data)
+    if idempotency_key:
+        idempotency.remember(session, **key, resource_id=ticket.id)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        earlier = idempotency.replayed(session, **key) if idempotency_key else None
+        if earlier is None:
+            raise
+        return get_ticket(session, actor=actor, ticket_id=earlier), True
+    return _reloaded(session, actor, ticket), False
+
+
+def _new_ticket(session: Session, *, actor: Actor, org_unit_id: int, type: TicketType, channel, title: str,
+                description: str, priority: Priority = Priority.normal, category_id=None, customer_id=None,
+                property_id=None, is_major: bool = False, households_affected: int = 1, assignee_id=None,
+                function=None, contacted_at=None) -> Ticket:
+    unit = reachable_unit(session, actor, org_unit_id, Perm.ticket_write)
+    if unit.kind != OrgUnitKind.project:
+        raise Invalid("A ticket belongs to a project.", errors={"org_unit_id": ["Must be a project."]})
+    if not unit.is_active:
+        raise Invalid("This project is deactivated.", errors={"org_unit_id": ["Deactivated project."]})
+    category = _category(session, actor, category_id)
+    _check_links(session, actor, unit.id, customer_id, property_id)
+    now = utcnow()
+    if contacted_at is not None and not (now - timedelta(days=30) <= contacted_at <= now + timedelta(minutes=1)):
+        raise Invalid("The contact time lies in the future or more than 30 days back.",
+                      errors={"contacted_at": ["Must be within the last 30 days."]})
+    target = target_for(session, tenant_id=actor.tenant_id, path=path_ids(unit.path), ticket_type=type,
+                        priority=priority)
+    response_due, resolve_due = due_times(target, now)
+    ticket = Ticket(
+        tenant_id=actor.tenant_id, org_unit_id=unit.id, type=type, channel=channel, title=title,
+        description=description, priority=priority, category_id=category.id if category else None,
+        customer_id=customer_id, property_id=property_id, is_major=is_major,
+        households_affected=households_affected, first_responder_id=actor.id, status=Status.new,
+        function=function or _routed_function(type, category), contacted_at=contacted_at,
+        logged_late=contacted_at is not None and now - contacted_at > timedelta(minutes=INTAKE_MINUTES),
+        response_due_at=response_due, resolve_due_at=resolve_due, created_at=now, updated_at=now,
+    )
+    if assignee_id is not None:
+        _check_assignee(session, actor.tenant_id, assignee_id, unit.path)
+    # The number last: its counter row stays locked until the commit.
+    ticket.number = _next_number(session, actor.tenant_id, now)
+    session.add(ticket)
+    session.flush()
+    _event(session, ticket, actor, "created", number=ticket.number, type=type, priority=priority, channel=channel,
+           response_due_at=response_due, resolve_due_at=resolve_due, sla_source=target.source)
+    if assignee_id is not None:
+        _assign(session, actor, ticket, assignee_id, reason=None, now=now)
+    return ticket
+
+
+def _routed_function(type: TicketType, category: Category | None) -> Function:
+    """Routing by default: the category's function; without one, repairs go to engineering."""
+    if category is not None and category.default_function is not None:
+        return category.default_function
+    return Function.engineering if type == TicketType.repair else Function.customer_service
+
+
+def _category(session: Session, actor: Actor, category_id: int | None) -> Category | None:
+    if category_id is None:
+        return None
+    category = session.scalars(select(Category).where(
+        Category.tenant_id == actor.tenant_id, Category.id == category_id)).one_or_none()
+    if category is None or not category.is_active:
+        raise Invalid("Unknown or deactivated category.", errors={"category_id": ["Unknown or deactivated category."]})
+    return category
+
+
+def _check_links(session: Session, actor: Actor, unit_id: int, customer_id, property_id) -> None:
+    """The customer and the unit must be ones the caller can see (else 404), the unit in the project."""
+    from servicehub.customers.models import Customer
+    from servicehub.properties.models import Property
+
+    if customer_id is not None:
+        get_scoped(session, Customer, customer_id, actor, Perm.customer_read)
+    if property_id is not None:
+        prop = get_scoped(session, Property, property_id, actor, Perm.customer_read)
+        if prop.org_unit_id != unit_id:
+            raise Invalid("The unit belongs to another project.", errors={"property_id": ["Not in this project."]})
+
+
+def _next_number(session: Session, tenant_id: int, now: datetime) -> str:
+    """DEMO-202611-000123: the group, the month, and a counter per group and month. One statement,
+    `INSERT … ON CONFLICT DO UPDATE … RETURNING`: concurrent creations queue on the counter row."""
+    period = now.astimezone(NUMBER_TZ).strftime("%Y%m")
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = insert(TicketCounter).values(tenant_id=tenant_id, period=period, last_value=1)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[TicketCounter.tenant_id, TicketCounter.period],
+        set_={"last_value": TicketCounter.last_value + 1},
+    ).returning(TicketCounter.last_value)
+    value = session.execute(stmt).scalar_one()
+    slug = session.get(Tenant, tenant_id).slug
+    return f"{slug.upper()}-{period}-{value:06d}"
+
+
+# --- assignment ------------------------------------------------------------------------------------------
+
+
+def _check_assignee(session: Session, tenant_id: int, user_id: int, unit_path: str) -> User:
+    """The assignee works tickets of the project: an active user of the group whose membership grants
+    ticket.write at the project or above it."""
+    rows = session.execute(
+        select(User, Membership.role, OrgUnit.path)
+        .join(Membership, Membership.user_id == User.id)
+        .join(OrgUnit, OrgUnit.id == Membership.org_unit_id)
+        .where(User.tenant_id == tenant_id, User.id == user_id)
+    ).all()
+    if rows and rows[0][0].is_active and any(
+            Perm.ticket_write in ROLE_PERMISSIONS[role] and unit_path.startswith(path) for _u, role, path in rows):
+        return rows[0][0]
+    raise Invalid("This person cannot work tickets of the project.",
+                  errors={"assignee_id": ["Not a colleague who works tickets of this project."]})
+
+
+def _may_route(actor: Actor, ticket: Ticket) -> bool:
+    """Assignment is a manager's; the first responder routes their own ticket while it is new."""
+    return actor.can(Perm.ticket_assign, ticket.org_unit_id) or (
+        ticket.first_responder_id == actor.id and ticket.status == Status.new)
+
+
+def _assign(session: Session, actor: Actor, ticket: Ticket, assignee_id: int, *, reason: str | None,
+            now: datetime) -> None:
+    previous = ticket.assignee_id
+    ticket.assignee_id = assignee_id
+    if ticket.status == Status.new:
+        ticket.status = Status.assigned
+        _responded(ticket, now)
+    if previous is None:
+        _event(session, ticket, actor, "assigned", to=assignee_id)
+    else:
+        _event(session, ticket, actor, "reassigned", **{"from": previous, "to": assignee_id, "reason": reason})
+
+
+def _responded(ticket: Ticket, now: datetime) -> None:
+    """The first response (an assignment, work started, a reply to the customer) stops the response clock."""
+    if ticket.responded_at is None:
+        ticket.responded_at = now
+        if now > ticket.response_due_at:
+            ticket.sla_breached = True
+
+
+# --- changes ------------------------------------------------------------------------------------------------
+
+_EDITABLE = ("title", "description", "priority", "category_id", "customer_id", "property_id", "is_major",
+             "households_affected", "function")
+
+
+def update_ticket(session: Session, *, actor: Actor, ticket_id: int, changes: dict,
+                  expected_version: int | None = None) -> Ticket:
+    ticket = _load_for_write(session, actor, ticket_id, expected_version)
+    if ticket.status in (Status.closed, Status.cancelled):
+        raise Conflict(f"A {ticket.status.value} ticket cannot be changed; reopen it first.",
+                       errors={"status": [ticket.status.value]})
+    changes = dict(changes)
+    reason = changes.pop("reason", None)
+    assignee_id = changes.pop("assignee_id", None)
+    now = utcnow()
+    if "function" in changes and changes["function"] != ticket.function and not _may_route(actor, ticket):
+        raise Forbidden("Routing to another function needs ticket.assign at the project.")
+    if changes.get("is_major") is False and ticket.is_major and not actor.can(Perm.ticket_escalate, ticket.org_unit_id):
+        raise Forbidden("Only a manager may withdraw the major flag.")
+    if "category_id" in changes:
+        category = _category(session, actor, changes["category_id"])
+        if "function" not in changes and ticket.assignee_id is None and assignee_id is None:
+            changes["function"] = _routed_function(ticket.type, category)
+    if "customer_id" in changes or "property_id" in changes:
+        _check_links(session, actor, ticket.org_unit_id, changes.get("customer_id"), changes.get("property_id"))
+
+    diff = {}
+    for field in _EDITABLE:
+        if field in changes and changes[field] != getattr(ticket, field):
+            diff[field] = {"from": getattr(ticket, field), "to": changes[field]}
+            setattr(ticket, field, changes[field])
+    if diff:
+        _event(session, ticket, actor, "updated", changes=diff)
+    if "priority" in diff:
+        _reschedule(session, actor, ticket)
+    if assignee_id is not None and assignee_id != ticket.assignee_id:
+        if not _may_route(actor, ticket):
+            raise Forbidden("Assigning needs ticket.assign at the project (or being the first responder of a new ticket).")
+        if ticket.assignee_id is not None and not reason:
+            raise Invalid("Say why the ticket is reassigned.", errors={"reason": ["Required to reassign."]})
+        _check_assignee(session, ticket.tenant_id, assignee_id, actor.units[ticket.org_unit_id].path)
+        _assign(session, actor, ticket, assignee_id, reason=reason, now=now)
+    if session.dirty:
+        ticket.updated_at = now
+    session.commit()
+    return _reloaded(session, actor, ticket)
+
+
+def _reschedule(session: Session, actor: Actor, ticket: Ticket) -> None:
+    """A new priority moves both due times, counted from the creation of the ticket."""
+    target = target_for(session, tenant_id=ticket.tenant_id, path=path_ids(actor.units[ticket.org_unit_id].path),
+                        ticket_type=ticket.type, priority=ticket.priority)
+    before = (ticket.response_due_at, ticket.resolve_due_at)
+    ticket.response_due_at, ticket.resolve_due_at = due_times(target, ticket.created_at)
+    if before != (ticket.response_due_at, ticket.resolve_due_at):
+        _event(session, ticket, actor, "due_changed",
+               response_due_at={"from": before[0], "to": ticket.response_due_at},
+               resolve_due_at={"from": before[1], "to": ticket.resolve_due_at})
+
+
+def transition(session: Session, *, actor: Actor, ticket_id: int, to: Status, reason: str | None = None,
+               expected_version: int | None = None) -> Ticket:
+    ticket = _load_for_write(session, actor, ticket_id, expected_version)
+    current = ticket.status
+    if to == Status.assigned and current == Status.new:
+        raise Conflict("A ticket becomes assigned when it gets an assignee: PATCH it with assignee_id.",
+                       errors={"to": [f"Allowed from {current.value}: {', '.join(s.value for s in allowed_moves(current))}."]})
+    move = move_for(current, to)
+    if move is None:
+        allowed = ", ".join(s.value for s in allowed_moves(current)) or "none"
+        raise Conflict(f"A ticket cannot move from {current.value} to {to.value}.",
+                       errors={"to": [f"Allowed from {current.value}: {allowed}."]})
+    _check_mover(actor, ticket, move)
+    if move.needs_reason and not reason:
+        raise Invalid("Give a reason for this move.", errors={"reason": ["Required to cancel or reopen."]})
+
+    now = utcnow()
+    if to == Status.in_progress and current in REOPEN_FROM:
+        ticket.resolved_at = ticket.closed_at = None
+        ticket.reopen_count += 1
+        kind = "reopened"
+    else:
+        kind = "status_changed"
+    if to == Status.in_progress:
+        _responded(ticket, now)
+        if ticket.assignee_id is None:
+            ticket.assignee_id = actor.id
+            _event(session, ticket, actor, "assigned", to=actor.id)
+    elif to == Status.resolved:
+        _responded(ticket, now)
+        ticket.resolved_at = now
+        if now > ticket.resolve_due_at:
+            ticket.sla_breached = True
+    elif to == Status.closed:
+        ticket.closed_at = now
+    elif to == Status.cancelled:
+        ticket.cancelled_at = now
+    ticket.status = to
+    ticket.updated_at = now
+    _event(session, ticket, actor, kind, **{"from": current, "to": to, "reason": reason})
+    session.commit()
+    return _reloaded(session, actor, ticket)
+
+
+def _check_mover(actor: Actor, ticket: Ticket, move) -> None:
+    unit = ticket.org_unit_id
+    if move.first_responder_while_new and ticket.status == Status.new and ticket.first_responder_id == actor.id:
+        return
+    if move.who == "closer":
+        if not actor.can(Perm.ticket_close, unit):
+            raise Forbidden("Closing, cancelling and reopening need ticket.close at the project (a project manager).")
+    elif move.who == "worker":
+        is_worker = ticket.assignee_id in (None, actor.id)
+        if not is_worker and not actor.can(Perm.ticket_assign, unit):
+            raise Forbidden("Only the assignee or a manager moves this ticket on.")
+
+
+# --- escalation ----------------------------------------------------------------------------------------------
+
+
+def escalate(session: Session, *, actor: Actor, ticket_id: int, reason: str,
+             expected_version: int | None = None) -> Escalation:
+    """Move a ticket up one level (project → region → hq) by hand."""
+    ticket = _load_for_write(session, actor, ticket_id, expected_version)
+    if not actor.can(Perm.ticket_escalate, ticket.org_unit_id):
+        raise Forbidden("Escalating needs ticket.escalate at the project (a manager).")
+    if ticket.status not in OPEN_STATUSES:
+        raise Conflict(f"A {ticket.status.value} ticket is not escalated.", errors={"status": [ticket.status.value]})
+    to_level = NEXT_LEVEL[ticket.escalation_level]
+    if to_level is None:
+        raise Conflict("The ticket is already at headquarters.", errors={"escalation_level": ["hq"]})
+    escalation = Escalation(tenant_id=ticket.tenant_id, org_unit_id=ticket.org_unit_id, ticket_id=ticket.id,
+                            from_level=ticket.escalation_level, to_level=to_level, rule=Rule.manual, reason=reason,
+                            created_by_id=actor.id)
+    session.add(escalation)
+    _event(session, ticket, actor, "escalated", **{"from": ticket.escalation_level, "to": to_level,
+                                                   "rule": Rule.manual, "reason": reason})
+    ticket.escalation_level = to_level
+    ticket.updated_at = utcnow()
+    session.commit()
+    return escalation
+
+
+# --- comments and attachments -----------------------------------------------------------------------------------
+
+
+def add_comment(session: Session, *, actor: Actor, ticket_id: int, body: str,
+                kind: CommentKind = CommentKind.internal) -> TicketComment:
+    ticket = _load_for_write(session, actor, ticket_id, None)
+    comment = TicketComment(tenant_id=ticket.tenant_id, ticket_id=ticket.id, kind=kind, body=body,
+                            author_id=actor.id, author_name=actor.name)
+    session.add(comment)
+    session.flush()
+    if kind == CommentKind.reply and ticket.responded_at is None:
+        _responded(ticket, comment.created_at)
+        ticket.updated_at = comment.created_at
+    _event(session, ticket, actor, "commented", comment_id=comment.id, kind=kind)
+    session.commit()
+    return comment
+
+
+# What a photo of a defect (or a short video of a leak, or a scanned letter) may be; the type is read
+# from the bytes, not from the name or the header the browser sent.
+ALLOWED_TYPES = {
+    "image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "image/gif": ".gif",
+    "image/heic": ".heic", "application/pdf": ".pdf", "video/mp4": ".mp4",
+}
+
+
+def add_attachment(session: Session, *, actor: Actor, ticket_id: int, filename: str, content: bytes,
+                   storage, max_bytes: int) -> TicketAttachment:
+    import filetype
+
+    ticket = _load_for_write(session, actor, ticket_id, None)
+    if len(content) > max_bytes:
+        raise PayloadTooLarge(f"The file is larger than {max_bytes // (1024 * 1024)} MB.",
+                              errors={"file": [f"At most {max_bytes} bytes."]})
+    if not content:
+        raise Invalid("The file is empty.", errors={"file": ["Empty file."]})
+    kind = filetype.guess(content)
+    if kind is None or kind.mime not in ALLOWED_TYPES:
+        raise UnsupportedMediaType(
+            "Attach photos (JPEG, PNG, WebP, GIF, HEIC), PDF documents or MP4 videos.",
+            errors={"file": [f"Not accepted: {kind.mime if kind else 'unknown type'}."]})
+    name = PurePath((filename or "").replace("\\", "/")).name[:255] or f"attachment{ALLOWED_TYPES[kind.mime]}"
+    key = f"{ticket.tenant_id}/tickets/{ticket.id}/{uuid.uuid4().hex}{ALLOWED_TYPES[kind.mime]}"
+    storage.save(key, content)
+    try:
+        attachment = TicketAttachment(
+            tenant_id=ticket.tenant_id, ticket_id=ticket.id, filename=name, content_type=kind.mime, size=len(content),
+            sha256=hashlib.sha256(content).hexdigest(), storage_key=key, uploaded_by_id=actor.id,
+            uploaded_by_name=actor.name)
+        session.add(attachment)
+        session.flush()
+        _event(session, ticket, actor, "attachment_added", attachment_id=attachment.id, filename=name,
+               content_type=kind.mime, size=len(content))
+        session.commit()
+    except BaseException:
+        session.rollback()
+        storage.delete(key)
+        raise
+    return attachment
+
+
+def read_attachment(session: Session, *, actor: Actor, ticket_id: int, attachment_id: int,
+                    storage) -> tuple[TicketAttachment, bytes]:
+    ticket = get_scoped(session, Ticket, ticket_id, actor, Perm.ticket_read)
+    attachment = session.scalars(select(TicketAttachment).where(
+        TicketAttachment.ticket_id == ticket.id, TicketAttachment.id == attachment_id)).one_or_none()
+    if attachment is None:
+        raise NotFound(f"Attachment {attachment_id} not found.")
+    return attachment, storage.read(attachment.storage_key)
