@@ -19,6 +19,7 @@ from servicehub.orgs.models import OrgUnit, OrgUnitKind
 from servicehub.orgs.service import create_hq
 from servicehub.properties.models import Ownership, Property, Relation
 from servicehub.tenants.models import Tenant
+from servicehub.tickets.models import Ticket
 from servicehub.tenants.platform import create_platform_admin
 from servicehub.users.models import Function, PlatformAdmin, User
 from servicehub.users.service import new_user
@@ -101,6 +102,8 @@ def seed_demo() -> SeedResult:
     session.commit()
     if session.scalar(select(Customer.id).limit(1)) is None:
         _seed_customers(session, tenant.id, units, result)
+    if session.scalar(select(Ticket.id).limit(1)) is None:
+        _seed_tickets(session, tenant.id, units, result)
     return result
 
 
@@ -156,6 +159,126 @@ def _seed_customers(session, tenant_id: int, units: dict, result: SeedResult) ->
         session.flush()
     session.commit()
     result.created.append(f"{count} customers with their units")
+
+
+# (category code, type, title, description)
+TICKETS = [
+    ("leakage", "repair", "卫生间顶棚渗水", "业主来电：楼上卫生间下水管处渗水，顶棚已有水渍，请尽快派人查看。"),
+    ("leakage", "complaint", "外墙渗水导致卧室墙面发霉", "雨后卧室外墙一侧渗水，墙面发霉起皮，已报修两次仍未解决。"),
+    ("cracks", "repair", "客厅墙面开裂", "客厅与阳台交界处墙面出现约1米长的裂缝。"),
+    ("doors_windows", "repair", "入户门关不严", "入户门下沉，关门需用力，门锁对不上。"),
+    ("plumbing_electrical", "repair", "厨房插座无电", "厨房两个插座无电，空气开关正常。"),
+    ("plumbing_electrical", "repair", "下水道堵塞返味", "厨房下水道排水慢，有返味。"),
+    ("delivery_standard", "complaint", "交付标准与样板间不符", "业主反映交付的厨房橱柜品牌与样板间展示不一致。"),
+    ("amenities", "complaint", "小区幼儿园迟迟未开办", "销售时承诺的配套幼儿园至今未开办，多户业主联名投诉。"),
+    ("title_deed", "inquiry", "产权证办理进度咨询", "业主咨询不动产权证办理进度及所需材料。"),
+    ("security", "complaint", "夜间外来人员随意进出", "夜间门岗不核查，外来人员可随意进出小区。"),
+    ("parking", "complaint", "车位被长期占用", "业主购买的车位被他人车辆长期占用。"),
+    ("front_desk_service", "complaint", "前台接待态度冷淡", "业主到访前台咨询时接待人员态度冷淡。"),
+    ("fees", "inquiry", "物业费缴纳方式咨询", "业主咨询物业费能否通过微信缴纳。"),
+    ("amenities", "suggestion", "建议增设儿童游乐设施", "业主建议在中心花园增设儿童游乐设施。"),
+    ("repair_service", "praise", "维修师傅上门及时", "业主来电表扬维修师傅当天上门、处理细致。"),
+]
+# Who logs the tickets of each project in the demo (the front desk where there is one).
+FRONT_DESK = {"SH-BJ": "project_agent", "HZ-XX": "hz_agent", "EAST": "region_agent", "SOUTH": "south_manager",
+              "NORTH": "hq_crm"}
+
+
+def _seed_tickets(session, tenant_id: int, units: dict, result: SeedResult) -> None:
+    """Per project a dozen tickets of the last two months, open ones recent, older ones closed; one
+    major group complaint already at headquarters. Numbers and SLA clocks as the service sets them."""
+    from datetime import datetime, timedelta, timezone
+
+    from servicehub.categories.models import Category
+    from servicehub.escalations.models import Escalation, Rule
+    from servicehub.sla.service import due_times, path_ids, target_for
+    from servicehub.tickets.enums import Channel, Level, Priority, Status, TicketType
+    from servicehub.tickets.models import TicketEvent
+    from servicehub.tickets.service import _next_number, _routed_function
+
+    rng = random.Random(11)
+    users = {u.username: u for u in session.scalars(select(User))}
+    categories = {c.code: c for c in session.scalars(select(Category))}
+    engineer = users["engineer"]
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    count = 0
+    projects = sorted((u for u in units.values() if u.kind == OrgUnitKind.project), key=lambda u: u.code)
+    for project in projects:
+        region = next(u for u in units.values() if u.id == project.parent_id)
+        desk = users[FRONT_DESK.get(project.code) or FRONT_DESK[region.code]]
+        customers = list(session.scalars(select(Customer).where(Customer.org_unit_id == project.id).limit(12)))
+        for n, (code, kind, title, description) in enumerate(rng.sample(TICKETS, 12)):
+            # Two fresh contacts of today per project, the rest over the last two months.
+            created = now - (timedelta(hours=rng.uniform(0.5, 8)) if n < 2 else
+                             timedelta(days=rng.uniform(0, 60), minutes=rng.randint(0, 600)))
+            age_days = (now - created).days
+            ticket_type, category = TicketType(kind), categories[code]
+            priority = rng.choice([Priority.normal] * 6 + [Priority.high, Priority.low, Priority.urgent])
+            target = target_for(session, tenant_id=tenant_id, path=path_ids(project.path), ticket_type=ticket_type,
+                                priority=priority)
+            response_due, resolve_due = due_times(target, created)
+            ticket = Ticket(
+                tenant_id=tenant_id, org_unit_id=project.id, number=_next_number(session, tenant_id, created),
+                type=ticket_type, channel=rng.choice(list(Channel)), category_id=category.id, priority=priority,
+                customer_id=customers[n].id if n < len(customers) else None, title=title, description=description,
+                first_responder_id=desk.id, function=_routed_function(ticket_type, category),
+                response_due_at=response_due, resolve_due_at=resolve_due, created_at=created, updated_at=created,
+                status=Status.new)
+            events = [("created", desk, created, {"number": ticket.number, "type": kind, "priority": priority.value})]
+            worker = engineer if project.code == "SH-BJ" and ticket.function == Function.engineering else desk
+            if age_days >= 1 or rng.random() < 0.5:
+                ticket.status, ticket.assignee_id = Status.assigned, worker.id
+                ticket.responded_at = created + timedelta(minutes=rng.randint(5, 300))
+                events.append(("assigned", desk, ticket.responded_at, {"to": worker.id}))
+            if age_days >= 3:
+                ticket.status = Status.in_progress
+                events.append(("status_changed", worker, ticket.responded_at + timedelta(hours=1),
+                               {"from": "assigned", "to": "in_progress"}))
+            if age_days >= 7:
+                ticket.status, ticket.resolved_at = Status.resolved, created + timedelta(days=rng.uniform(1, 9))
+                ticket.sla_breached = ticket.resolved_at > resolve_due or ticket.responded_at > response_due
+                events.append(("status_changed", worker, ticket.resolved_at, {"from": "in_progress", "to": "resolved"}))
+            if age_days >= 14:
+                ticket.status, ticket.closed_at = Status.closed, ticket.resolved_at + timedelta(days=2)
+                ticket.satisfaction = rng.choice([5, 5, 4, 4, 4, 3, 2])
+                events.append(("status_changed", desk, ticket.closed_at, {"from": "resolved", "to": "closed"}))
+            ticket.updated_at = events[-1][2]
+            session.add(ticket)
+            session.flush()
+            session.add_all(TicketEvent(tenant_id=tenant_id, ticket_id=ticket.id, actor_id=who.id, actor_name=who.name,
+                                        kind=what, at=at, data=data) for what, who, at, data in events)
+            count += 1
+    # A major group complaint of the flagship project, escalated to headquarters.
+    flagship = units["SH-BJ"]
+    created = now - timedelta(hours=5)
+    target = target_for(session, tenant_id=tenant_id, path=path_ids(flagship.path), ticket_type=TicketType.complaint,
+                        priority=Priority.urgent)
+    response_due, resolve_due = due_times(target, created)
+    major = Ticket(
+        tenant_id=tenant_id, org_unit_id=flagship.id, number=_next_number(session, tenant_id, created),
+        type=TicketType.complaint, channel=Channel.walk_in, category_id=categories["leakage"].id,
+        priority=Priority.urgent, title="3号楼多户外墙渗水联名投诉",
+        description="3号楼8户业主联名来访，反映暴雨后外墙大面积渗水，要求集团给出整改方案，并表示将向媒体反映。",
+        is_major=True, households_affected=8, first_responder_id=users["project_agent"].id, function=Function.engineering,
+        escalation_level=Level.hq, response_due_at=response_due, resolve_due_at=resolve_due, created_at=created,
+        updated_at=created, status=Status.assigned, assignee_id=users["project_manager"].id,
+        responded_at=created + timedelta(minutes=20))
+    session.add(major)
+    session.flush()
+    session.add_all([
+        TicketEvent(tenant_id=tenant_id, ticket_id=major.id, actor_id=users["project_agent"].id,
+                    actor_name=users["project_agent"].name, kind="created", at=created,
+                    data={"number": major.number, "type": "complaint", "priority": "urgent"}),
+        TicketEvent(tenant_id=tenant_id, ticket_id=major.id, actor_id=users["project_agent"].id,
+                    actor_name=users["project_agent"].name, kind="assigned", at=major.responded_at,
+                    data={"to": users["project_manager"].id}),
+        Escalation(tenant_id=tenant_id, org_unit_id=flagship.id, ticket_id=major.id, from_level=Level.project,
+                   to_level=Level.hq, rule=Rule.major, reason="重大投诉：8户联名，涉及媒体", created_at=created),
+        TicketEvent(tenant_id=tenant_id, ticket_id=major.id, actor_id=None, actor_name="system", kind="escalated",
+                    at=created, data={"from": "project", "to": "hq", "rule": "major"}),
+    ])
+    session.commit()
+    result.created.append(f"{count + 1} tickets")
 
 
 def _add_unit(session, units, tenant_id, kind, parent, code, name, result) -> OrgUnit:

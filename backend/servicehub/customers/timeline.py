@@ -21,12 +21,12 @@ def _day(d) -> datetime:
     return datetime.combine(d, time.min, tzinfo=timezone.utc)
 
 
-def _file_opened(session: Session, customer: Customer) -> list[dict]:
+def _file_opened(session: Session, customer: Customer, actor: Actor) -> list[dict]:
     return [{"at": customer.created_at, "kind": "customer.created", "title": "建档 · customer file opened",
              "detail": None, "ref_type": "customer", "ref_id": customer.id}]
 
 
-def _ownerships(session: Session, customer: Customer) -> list[dict]:
+def _ownerships(session: Session, customer: Customer, actor: Actor) -> list[dict]:
     rows = session.execute(
         select(Ownership, Property).join(Property, Property.id == Ownership.property_id)
         .where(Ownership.customer_id == customer.id)
@@ -46,11 +46,31 @@ def _ownerships(session: Session, customer: Customer) -> list[dict]:
     return entries
 
 
-SOURCES = [_file_opened, _ownerships]
+TICKET_TYPE_LABEL = {"complaint": "投诉", "repair": "报修", "inquiry": "咨询", "suggestion": "建议", "praise": "表扬"}
+
+
+def _tickets(session: Session, customer: Customer, actor: Actor) -> list[dict]:
+    """The customer's tickets that the caller may read: when each was logged and resolved."""
+    from servicehub.access import Perm
+    from servicehub.scoping import select_scoped
+    from servicehub.tickets.models import Ticket
+
+    entries = []
+    for ticket in session.scalars(select_scoped(Ticket, actor, Perm.ticket_read).where(Ticket.customer_id == customer.id)):
+        label = f"{TICKET_TYPE_LABEL[ticket.type.value]} · {ticket.number} {ticket.title}"
+        entries.append({"at": ticket.created_at, "kind": "ticket.created", "title": label,
+                        "detail": ticket.status.value, "ref_type": "ticket", "ref_id": ticket.id})
+        if ticket.resolved_at:
+            entries.append({"at": ticket.resolved_at, "kind": "ticket.resolved", "title": f"已解决 · {ticket.number}",
+                            "detail": None, "ref_type": "ticket", "ref_id": ticket.id})
+    return entries
+
+
+SOURCES = [_file_opened, _ownerships, _tickets]
 
 
 def collect(session: Session, *, actor: Actor, customer: Customer) -> list[dict]:
     entries: list[dict] = []
     for source in SOURCES:
-        entries.extend(source(session, customer))
+        entries.extend(source(session, customer, actor))
     return entries
