@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-pg test-sqlite install worker openapi migrate seed clean bench-customers
+.PHONY: run test test-pg test-sqlite install worker openapi migrate seed clean bench-customers bench-tickets
 
 $(STAMP): backend/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -58,6 +58,11 @@ test-sqlite: install
 # Search on 1,000,000 customers / 1,200,000 units on the local PostgreSQL (see docs/benchmarks.md).
 bench-customers: install
 	$(BIN)/python bench/customers_search.py
+
+# Lists, detail and create on 2,000,000 tickets on the local PostgreSQL (see docs/benchmarks.md);
+# seeds in about a minute, drops the database at the end. Smoke run: bench/tickets.py --tickets 20000.
+bench-tickets: install
+	$(BIN)/python bench/tickets.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -30,8 +30,6 @@ explicitly, `--drop` drops it at the end.
 from __future__ import annotations
 
 import argparse
-import hashlib
-import io
 import json
 import os
 import platform
@@ -43,18 +41,32 @@ from collections import Counter
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "backend"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import psycopg  # noqa: E402
-from sqlalchemy import create_engine, event, text  # noqa: E402
+from _common import (  # noqa: E402 - also puts backend/ on sys.path
+    ADMIN_URL,
+    JWT_SECRET,
+    REPO,
+    Rows,
+    bearer,
+    build_app,
+    create_database,
+    database_state,
+    drop_database,
+    machine,
+    percentile,
+    raw,
+    schema_fingerprint,
+    seed_org,
+    server_facts,
+    urls,
+    write_doc,
+)
+from sqlalchemy import create_engine, text  # noqa: E402
 
 from servicehub.config import Settings  # noqa: E402
 
-ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-APP_ROLE = "servicehub_app"
-JWT_SECRET = "bench-secret-key-that-is-long-enough-for-hs256"
-TENANT_SLUG = "bench"
 SEED = 20261125
 TABLES = ("customers", "customer_phones", "properties", "ownerships", "customer_scopes")
 
@@ -80,11 +92,6 @@ GIVEN = (
 MOBILE_PREFIXES = [p for p in (
     *range(130, 140), 145, 147, 150, 151, 152, 153, 155, 156, 157, 158, 159, 166, 172, 173, 175, 176, 177, 178,
     *range(180, 190), 191, 198, 199)]
-CITIES = "上海 杭州 苏州 南京 宁波 无锡 合肥 深圳 广州 佛山 东莞 厦门 福州 长沙 北京 天津 青岛 济南 郑州 西安".split()
-ESTATES = ("滨江壹号 西溪云庐 金鸡湖府 前海湾 珠江悦府 千灯湖 望京府 海河湾 东海岸 翡翠城 御景园 星河湾 锦绣华庭 "
-           "云栖里 湖畔花园 世纪城 中央公园 书香府 江山樾 春风里 桃李园 枫丹白露 天玺 观澜 龙湖郡 紫云台 水岸新城 "
-           "玖珑府 悦澜山 长安府").split()
-REGIONS = (("EAST", "华东区域公司"), ("SOUTH", "华南区域公司"), ("NORTH", "华北区域公司"))
 
 
 def _surnames():
@@ -96,128 +103,7 @@ def _surnames():
     return names, weights
 
 
-# --- database ----------------------------------------------------------------------------------------
-
-
-def urls(name: str) -> tuple[str, str]:
-    owner = ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    app = owner.replace("postgres@", f"{APP_ROLE}:{APP_ROLE}@", 1)
-    return owner, app
-
-
-def raw(url: str) -> str:
-    """The libpq form of a SQLAlchemy URL (psycopg.connect does not take the +psycopg driver)."""
-    return url.replace("postgresql+psycopg://", "postgresql://", 1)
-
-
-def schema_fingerprint() -> str:
-    """The migrations the database was built from: a changed index means seeding again."""
-    digest = hashlib.sha256()
-    for path in sorted((REPO / "migrations" / "versions").glob("*.py")):
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-def database_state(name: str) -> dict | None:
-    admin = create_engine(ADMIN_URL)
-    with admin.connect() as conn:
-        row = conn.execute(text("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = :n"),
-                           {"n": name}).first()
-    admin.dispose()
-    if row is None:
-        return None
-    try:
-        return json.loads(row[0] or "{}")
-    except ValueError:
-        return {}
-
-
-def create_database(name: str) -> None:
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-
-
-def drop_database(name: str) -> None:
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
 # --- seeding -----------------------------------------------------------------------------------------
-
-
-def seed_org(owner_url: str) -> dict:
-    """Tenant, hq, 3 regions, 60 projects, and the two benchmark users (as the owner, via the ORM)."""
-    from sqlalchemy.orm import Session
-
-    from servicehub import models  # noqa: F401 - registers every table
-    from servicehub.access import Role
-    from servicehub.auth.passwords import configure, hash_password
-    from servicehub.db import bind_tenant
-    from servicehub.orgs.models import OrgUnit, OrgUnitKind
-    from servicehub.orgs.service import create_hq
-    from servicehub.tenants.models import Tenant
-    from servicehub.users.models import Function, Membership, User
-
-    configure(time_cost=1, memory_cost=1024)
-    rng = random.Random(SEED)
-    engine = create_engine(owner_url)
-    with Session(engine) as session:
-        tenant = Tenant(slug=TENANT_SLUG, name="基准测试置业集团")
-        session.add(tenant)
-        session.flush()
-        bind_tenant(session, tenant.id)
-        hq = create_hq(session, tenant_id=tenant.id, name="集团客户关系管理中心")
-        projects = []
-        for r, (code, name) in enumerate(REGIONS):
-            region = OrgUnit(tenant_id=tenant.id, kind=OrgUnitKind.region, parent_id=hq.id, code=code, name=name)
-            session.add(region)
-            session.flush()
-            region.path = f"{hq.path}{region.id}/"
-            for p in range(20):
-                n = r * 20 + p
-                project = OrgUnit(tenant_id=tenant.id, kind=OrgUnitKind.project, parent_id=region.id,
-                                  code=f"P{n + 1:02d}", name=f"{rng.choice(CITIES)}·{ESTATES[n % len(ESTATES)]}{n // len(ESTATES) + 1}期")
-                session.add(project)
-                session.flush()
-                project.path = f"{region.path}{project.id}/"
-                projects.append((project.id, region.id))
-        password = hash_password("Bench@2026")
-        users = {}
-        for username, name, role, unit_id in (("hq_crm", "林晓梅", Role.hq_crm, hq.id),
-                                              ("project_agent", "李娜", Role.project_agent, projects[0][0])):
-            user = User(tenant_id=tenant.id, org_unit_id=unit_id, username=username, name=name, password_hash=password)
-            user.memberships = [Membership(tenant_id=tenant.id, org_unit_id=unit_id, role=role,
-                                           function=Function.customer_service)]
-            session.add(user)
-            session.flush()
-            users[username] = user.id
-        session.commit()
-        info = {"tenant_id": tenant.id, "hq_id": hq.id, "projects": projects, "users": users}
-    engine.dispose()
-    return info
-
-
-class Rows:
-    """Tab-separated COPY text, written to the server in chunks."""
-
-    def __init__(self, copy, chunk: int = 1 << 20):
-        self.copy, self.buffer, self.chunk = copy, io.StringIO(), chunk
-
-    def add(self, line: str) -> None:
-        self.buffer.write(line)
-        if self.buffer.tell() >= self.chunk:
-            self.flush()
-
-    def flush(self) -> None:
-        data = self.buffer.getvalue()
-        if data:
-            self.copy.write(data.encode())
-        self.buffer = io.StringIO()
 
 
 def seed_data(owner_url: str, org: dict, n_customers: int, n_units: int) -> dict:
@@ -474,45 +360,6 @@ def sample_inputs(owner_url: str, state: dict, n: int) -> dict[str, dict[str, li
 KINDS_IN_TARGET = ("last4", "name prefix, 1 char (surname)", "name prefix, 2 chars (surname + given)", "unit (3-2-1201)")
 
 
-def build_app(app_url: str):
-    from servicehub import create_app
-
-    settings = Settings(env="bench", database_url=app_url, migration_database_url="", jwt_secret_key=JWT_SECRET,
-                        access_token_minutes=24 * 60, log_level="WARNING", argon2_time_cost=1,
-                        argon2_memory_cost=1024)
-    app = create_app(settings)
-    engine = app.extensions["servicehub.db"].engine
-    counter = {"n": 0, "log": None}
-
-    @event.listens_for(engine, "before_cursor_execute")
-    def _count(_conn, _cursor, statement, parameters, _context, _executemany):
-        counter["n"] += 1
-        if counter["log"] is not None:
-            counter["log"].append((statement, parameters))
-
-    return app, counter
-
-
-def bearer(app, state: dict, username: str) -> dict:
-    from servicehub.auth.service import issue_tokens
-    from servicehub.db import bind_tenant
-    from servicehub.extensions import db
-    from servicehub.tenants.models import Tenant
-    from servicehub.users.models import User
-
-    with app.app_context():
-        session = db.session
-        tenant = session.get(Tenant, state["tenant_id"])
-        bind_tenant(session, tenant.id)
-        access, _refresh = issue_tokens(session.get(User, state["users"][username]), tenant)
-    return {"Authorization": f"Bearer {access}"}
-
-
-def percentile(values: list[float], p: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    k = max(0, min(len(ordered) - 1, int(round(p / 100 * len(ordered) + 0.5)) - 1))
-    return ordered[k]
 
 
 def run(app, counter, headers: dict, inputs: dict[str, list], warmup: int, queries: int) -> dict:
@@ -601,32 +448,6 @@ def explain(app, counter, headers: dict, q: str, tenant_id: int) -> None:
 # --- report -----------------------------------------------------------------------------------------
 
 
-def machine() -> str:
-    cpu = "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = ""
-    try:
-        kb = int(next(l for l in Path("/proc/meminfo").read_text().splitlines() if l.startswith("MemTotal")).split()[1])
-        mem = f", {kb / 1024 / 1024:.0f} GB RAM"
-    except (OSError, StopIteration, ValueError):
-        pass
-    return f"{os.cpu_count()} cores ({cpu}){mem}"
-
-
-def server_facts(owner_url: str) -> str:
-    engine = create_engine(owner_url)
-    with engine.connect() as conn:
-        version = conn.execute(text("SHOW server_version")).scalar_one()
-        settings = {k: conn.execute(text(f"SHOW {k}")).scalar_one()
-                    for k in ("shared_buffers", "work_mem", "effective_cache_size", "random_page_cost")}
-    engine.dispose()
-    return f"PostgreSQL {version} (" + ", ".join(f"{k} {v}" for k, v in settings.items()) + ")"
 
 
 def render(results, state, args, server: str, load: float) -> str:
@@ -667,20 +488,6 @@ def render(results, state, args, server: str, load: float) -> str:
     return "\n".join(lines)
 
 
-def write_doc(section: str, path: Path) -> None:
-    header = ("# Benchmarks\n\nFigures measured with the scripts in `bench/`; each run replaces its own section.\n\n")
-    marker = section.splitlines()[0]
-    if path.exists():
-        current = path.read_text()
-        if marker in current:
-            before, after = current.split(marker, 1)
-            rest = after.split("\n## ", 1)
-            current = before + section.rstrip("\n") + ("\n\n## " + rest[1] if len(rest) > 1 else "\n")
-        else:
-            current = current.rstrip("\n") + "\n\n" + section
-    else:
-        current = header + section
-    path.write_text(current)
 
 
 def main() -> None:

@@ -10,10 +10,16 @@ The world (tests/factories.py):
 
 Rules under test: an object outside the caller's tenant or org scope answers 404 (whatever the
 permission), a missing permission answers 403, and lists hold exactly the caller's part.
+
+Tickets: `<ticket:east1>` is a complaint logged by pa1 in P-EAST-1 (routed to customer service)
+and `<attachment:east1>` a photo on it; both are created only for the cases that name them. Users
+beyond the world (`beta:pm_b`, a project manager of B-PROJECT; `pm2`, of P-EAST-2) are added on
+demand too, so that a caller holding the permission meets the scope (404), not the role (403).
 """
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -25,13 +31,30 @@ BETA_UNITS = ("HQ", "B-REGION", "B-PROJECT")
 ALPHA_USERS = ("admin", "hq_crm", "viewer", "rm_east", "ra_east", "rm_south", "pm1", "pa1", "eng1", "pa2", "pa3")
 EAST_USERS = ("rm_east", "ra_east", "pm1", "pa1", "eng1", "pa2")
 
-_TOKEN = re.compile(r"<(unit|user|tenant):(?:(alpha|beta):)?([^>]+)>")
+_TOKEN = re.compile(r"<(unit|user|tenant|ticket|attachment|category):(?:(alpha|beta):)?([^>]+)>")
+
+
+class Upload:
+    """A multipart body with one file part, `file` (the attachment endpoints)."""
+
+    def __init__(self, content: bytes, filename: str):
+        self.content, self.filename = content, filename
+
+    def __repr__(self):
+        return f"Upload({self.filename})"
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PHOTO = Upload(PNG, "leak.png")
 
 
 def _resolve(world, value):
-    """Replace `<unit:CODE>`, `<user:NAME>`, `<tenant:SLUG>` (optionally `<unit:beta:CODE>`) by ids."""
+    """Replace `<unit:CODE>`, `<user:NAME>`, `<tenant:SLUG>`, `<ticket:NAME>`, `<attachment:NAME>`,
+    `<category:CODE>` (optionally `<unit:beta:CODE>`) by ids."""
     if isinstance(value, dict):
         return {k: _resolve(world, v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolve(world, v) for v in value]
     if not isinstance(value, str):
         return value
 
@@ -41,6 +64,10 @@ def _resolve(world, value):
             return world.unit(name, tenant)
         if kind == "user":
             return world.user(name, tenant)
+        if kind in ("ticket", "attachment"):
+            return world.extra[kind][name]
+        if kind == "category":
+            return _categories(world, tenant)[name]
         return world.tenants[name]
 
     whole = _TOKEN.fullmatch(value)
@@ -57,12 +84,90 @@ def _headers(world, who: str) -> dict:
 
 
 def _call(client, world, who, method, path, body=None):
+    if isinstance(body, Upload):
+        return client.open(api(_resolve(world, path)), method=method, headers=_headers(world, who),
+                           data={"file": (io.BytesIO(body.content), body.filename)}, content_type="multipart/form-data")
     return client.open(api(_resolve(world, path)), method=method, json=_resolve(world, body),
                        headers=_headers(world, who))
 
 
+# --- what some cases need beyond the world, made only for them --------------------------------------
+
+EXTRA_USERS = {
+    # name: (tenant, role, unit, function)
+    "beta:pm_b": ("beta", "project_manager", "B-PROJECT", "customer_service"),
+    "pm2": ("alpha", "project_manager", "P-EAST-2", "customer_service"),
+}
+
+
+def _categories(world, tenant: str) -> dict[str, int]:
+    cache = world.extra.setdefault("categories", {})
+    if tenant not in cache:
+        cache[tenant] = world.categories(tenant)
+    return cache[tenant]
+
+
+def _add_user(world, who: str) -> None:
+    from servicehub.access import Role
+    from servicehub.db import bind_tenant
+    from servicehub.extensions import db
+    from servicehub.users.models import Function, Membership, User
+    from tests.factories import _password_hash
+
+    tenant, role, unit, function = EXTRA_USERS[who]
+    username = who.rpartition(":")[2]
+    with world.app.app_context():
+        session = db.session
+        bind_tenant(session, world.tenants[tenant])
+        user = User(tenant_id=world.tenants[tenant], org_unit_id=world.unit(unit, tenant), username=username,
+                    name=username.upper(), password_hash=_password_hash())
+        user.memberships = [Membership(tenant_id=world.tenants[tenant], org_unit_id=world.unit(unit, tenant),
+                                       role=Role(role), function=Function(function))]
+        session.add(user)
+        session.commit()
+        world.users[(tenant, username)] = user.id
+
+
+def _prepare(client, world, who, path, body) -> None:
+    """Create what the case names: its caller if not in the world, the ticket, the attachment."""
+    if who in EXTRA_USERS and (EXTRA_USERS[who][0], who.rpartition(":")[2]) not in world.users:
+        _add_user(world, who)
+    text = f"{path} {body!r}"
+    if ("<ticket:" in text or "<attachment:" in text) and "ticket" not in world.extra:
+        response = client.post(api("/tickets"), headers=world.headers("pa1"), json=_resolve(world, TICKET))
+        assert response.status_code == 201, response.get_json()
+        world.extra["ticket"] = {"east1": response.get_json()["id"]}
+    if "<attachment:" in text and "attachment" not in world.extra:
+        response = _call(client, world, "pa1", "POST", "/tickets/<ticket:east1>/attachments", PHOTO)
+        assert response.status_code == 201, response.get_json()
+        world.extra["attachment"] = {"east1": response.get_json()["id"]}
+    _resolve(world, path)  # categories are seeded on first use: before any snapshot is taken
+    _resolve(world, None if isinstance(body, Upload) else body)
+
+
 NEW_UNIT = {"kind": "project", "parent_id": "<unit:EAST>", "name": "新项目", "code": "P-NEW"}
 NEW_USER = {"username": "newbie", "password": "Another-pass-1", "name": "Newbie"}
+TICKET = {"type": "complaint", "channel": "phone", "org_unit_id": "<unit:P-EAST-1>", "title": "卫生间漏水",
+          "description": "主卫天花渗水"}
+T = "/tickets/<ticket:east1>"
+ATTACHMENT = f"{T}/attachments/<attachment:east1>"
+NEW_CATEGORY = {"code": "noise", "name": "噪音", "parent_id": "<category:property_management>"}
+SLA = {"org_unit_id": "<unit:P-EAST-1>",
+       "targets": [{"type": "repair", "priority": "normal", "response_minutes": 60, "resolve_minutes": 600}]}
+# Every ticket endpoint, with a body that the ticket's own people may send (200/201 for them).
+TICKET_CALLS = [
+    ("GET", T, None),
+    ("PATCH", T, {"title": "taken over"}),
+    ("POST", f"{T}/transitions", {"to": "cancelled", "reason": "重复登记"}),
+    ("GET", f"{T}/comments", None),
+    ("POST", f"{T}/comments", {"body": "已联系业主", "kind": "reply"}),
+    ("GET", f"{T}/attachments", None),
+    ("POST", f"{T}/attachments", PHOTO),
+    ("GET", ATTACHMENT, None),
+    ("POST", f"{T}/escalate", {"reason": "业主要求"}),
+    ("GET", f"{T}/events", None),
+]
+TICKET_WRITES = [call for call in TICKET_CALLS if call[0] != "GET"]
 
 # (caller, method, path, body, expected status)
 MATRIX = [
@@ -212,16 +317,107 @@ MATRIX = [
     ("root", "PATCH", "/org-units/<unit:EAST>", {"name": "x"}, 403),
     ("root", "POST", "/org-units", NEW_UNIT, 403),
     ("root", "GET", "/audit-log", None, 403),
+    # --- tickets: another group, another region, a sibling project, another function: 404 --------
+    # (Escalating needs ticket.escalate, which agents lack anywhere (403 below): a manager of the
+    # other group or the sibling project stands in for them there.)
+    *[("beta:pa_b", method, path, body, 404) for method, path, body in TICKET_CALLS if "escalate" not in path],
+    ("beta:pm_b", "POST", f"{T}/escalate", {"reason": "业主要求"}, 404),
+    *[("rm_south", method, path, body, 404) for method, path, body in TICKET_CALLS],
+    *[("pa2", method, path, body, 404) for method, path, body in TICKET_CALLS if "escalate" not in path],
+    ("pm2", "POST", f"{T}/escalate", {"reason": "业主要求"}, 404),
+    # An engineer of the project reaches engineering's tickets only (this one is customer service's).
+    ("eng1", "GET", T, None, 404),
+    ("eng1", "PATCH", T, {"title": "taken over"}, 404),
+    ("eng1", "POST", f"{T}/comments", {"body": "x"}, 404),
+    ("eng1", "GET", ATTACHMENT, None, 404),
+    ("beta:pa_b", "POST", "/tickets", TICKET, 404),
+    ("rm_south", "POST", "/tickets", TICKET, 404),
+    ("pa2", "POST", "/tickets", TICKET, 404),
+    ("pa3", "POST", "/tickets", {**TICKET, "org_unit_id": "<unit:P-EAST-2>"}, 404),
+    # --- tickets: the ticket's own people (each call above is a valid one) ----------------------------
+    *[("pm1", method, path, body, 201 if method == "POST" and "transitions" not in path else 200)
+      for method, path, body in TICKET_CALLS],
+    *[("viewer", method, path, None, 200) for method, path, _body in TICKET_CALLS if method == "GET"],
+    ("rm_east", "GET", T, None, 200),
+    ("hq_crm", "GET", T, None, 200),
+    ("pa1", "GET", "/tickets", None, 200),
+    ("pa1", "POST", "/tickets", TICKET, 201),
+    ("eng1", "POST", "/tickets", {**TICKET, "type": "repair"}, 201),
+    ("rm_east", "POST", "/tickets", {**TICKET, "org_unit_id": "<unit:P-EAST-2>"}, 201),
+    # --- tickets: missing permission: 403 ------------------------------------------------------------
+    ("viewer", "POST", "/tickets", TICKET, 403),
+    *[("viewer", method, path, body, 403) for method, path, body in TICKET_WRITES],
+    ("pa1", "POST", f"{T}/escalate", {"reason": "业主要求"}, 403),
+    ("pa2", "POST", f"{T}/escalate", {"reason": "业主要求"}, 403),
+    ("eng1", "POST", f"{T}/escalate", {"reason": "业主要求"}, 403),
+    ("beta:pa_b", "POST", f"{T}/escalate", {"reason": "业主要求"}, 403),
+    ("admin", "GET", "/tickets", None, 403),
+    ("admin", "POST", "/tickets", TICKET, 403),
+    ("admin", "GET", T, None, 403),
+    ("admin", "PATCH", T, {"title": "taken over"}, 403),
+    ("root", "GET", "/tickets", None, 403),
+    ("root", "POST", "/tickets", TICKET, 403),
+    *[("root", method, path, body, 403) for method, path, body in TICKET_CALLS],
+    # --- categories: the group's tree, edited at the hq -------------------------------------------------
+    ("beta:admin", "PATCH", "/categories/<category:leakage>", {"name": "taken over"}, 404),
+    ("beta:admin", "PATCH", "/categories/<category:beta:leakage>", {"parent_id": "<category:construction_quality>"}, 422),
+    # Another group's parent is an unknown category (the same answer as for an id that never existed).
+    ("beta:admin", "POST", "/categories", NEW_CATEGORY, 422),
+    ("beta:admin", "POST", "/categories", {**NEW_CATEGORY, "parent_id": 999999}, 422),
+    ("hq_crm", "POST", "/categories", NEW_CATEGORY, 201),
+    ("admin", "POST", "/categories", NEW_CATEGORY, 201),
+    ("hq_crm", "PATCH", "/categories/<category:leakage>", {"name": "渗漏水"}, 200),
+    ("pa1", "GET", "/categories", None, 200),
+    ("eng1", "GET", "/categories", None, 200),
+    ("beta:pa_b", "GET", "/categories", None, 200),
+    ("rm_east", "POST", "/categories", NEW_CATEGORY, 403),
+    ("rm_south", "POST", "/categories", NEW_CATEGORY, 403),
+    ("pm1", "POST", "/categories", NEW_CATEGORY, 403),
+    ("pa1", "POST", "/categories", NEW_CATEGORY, 403),
+    ("viewer", "POST", "/categories", NEW_CATEGORY, 403),
+    ("rm_east", "PATCH", "/categories/<category:leakage>", {"name": "x"}, 403),
+    ("pm1", "PATCH", "/categories/<category:leakage>", {"default_function": "sales"}, 403),
+    ("pa2", "PATCH", "/categories/<category:leakage>", {"is_active": False}, 403),
+    ("beta:pa_b", "PATCH", "/categories/<category:leakage>", {"name": "x"}, 403),
+    ("root", "GET", "/categories", None, 403),
+    ("root", "POST", "/categories", NEW_CATEGORY, 403),
+    ("root", "PATCH", "/categories/<category:leakage>", {"name": "x"}, 403),
+    # --- SLA policies: read where the unit is visible, set with settings.manage -------------------------
+    ("beta:admin", "GET", "/sla-policies?org_unit_id=<unit:P-EAST-1>", None, 404),
+    ("beta:admin", "GET", "/sla-policies?org_unit_id=<unit:HQ>", None, 404),
+    ("beta:admin", "PUT", "/sla-policies", SLA, 404),
+    ("beta:admin", "PUT", "/sla-policies", {**SLA, "org_unit_id": "<unit:HQ>"}, 404),
+    ("beta:pa_b", "GET", "/sla-policies?org_unit_id=<unit:EAST>", None, 404),
+    ("rm_south", "GET", "/sla-policies?org_unit_id=<unit:P-EAST-1>", None, 404),
+    ("rm_south", "GET", "/sla-policies?org_unit_id=<unit:EAST>", None, 404),
+    ("pa2", "GET", "/sla-policies?org_unit_id=<unit:P-EAST-1>", None, 404),
+    ("pa1", "GET", "/sla-policies?org_unit_id=<unit:EAST>", None, 404),
+    ("pa1", "GET", "/sla-policies?org_unit_id=<unit:P-EAST-1>", None, 200),
+    ("rm_east", "GET", "/sla-policies?org_unit_id=<unit:P-EAST-2>", None, 200),
+    ("viewer", "GET", "/sla-policies", None, 200),
+    ("hq_crm", "PUT", "/sla-policies", SLA, 200),
+    ("admin", "PUT", "/sla-policies", SLA, 200),
+    ("beta:admin", "PUT", "/sla-policies", {**SLA, "org_unit_id": "<unit:beta:B-PROJECT>"}, 200),
+    ("pm1", "PUT", "/sla-policies", SLA, 403),
+    ("rm_east", "PUT", "/sla-policies", SLA, 403),
+    ("rm_south", "PUT", "/sla-policies", SLA, 403),
+    ("pa2", "PUT", "/sla-policies", SLA, 403),
+    ("viewer", "PUT", "/sla-policies", SLA, 403),
+    ("beta:pa_b", "PUT", "/sla-policies", SLA, 403),
+    ("root", "GET", "/sla-policies", None, 403),
+    ("root", "PUT", "/sla-policies", SLA, 403),
 ]
 
 
 def _case_id(case) -> str:
-    who, method, path, _body, status = case
-    return f"{who}-{method}-{path}-{status}"
+    who, method, path, body, status = case
+    suffix = f"-{body['to']}" if isinstance(body, dict) and "to" in body else ""
+    return f"{who}-{method}-{path}{suffix}-{status}"
 
 
 @pytest.mark.parametrize("who,method,path,body,status", MATRIX, ids=[_case_id(c) for c in MATRIX])
 def test_scope_matrix(client, world, who, method, path, body, status):
+    _prepare(client, world, who, path, body)
     response = _call(client, world, who, method, path, body)
     if status >= 400:
         assert_error(response, status)
@@ -229,8 +425,28 @@ def test_scope_matrix(client, world, who, method, path, body, status):
         assert response.status_code == status, response.get_data(as_text=True)
 
 
-# Writes refused with 404/403 must leave the data exactly as it was.
-REFUSED_WRITES = [case for case in MATRIX if case[1] != "GET" and case[4] in (403, 404)]
+# Writes refused with 404/403 (or 422, for a reference to another group's row) must leave the data
+# exactly as it was.
+REFUSED_WRITES = [case for case in MATRIX if case[1] != "GET" and case[4] in (403, 404, 422)]
+
+
+def _service_state(client, world) -> dict:
+    """Tickets (with their timelines, comments and attachments), categories and SLA targets of both
+    groups, and the stored files."""
+    read = lambda path, who, tenant="alpha": client.get(api(path), headers=world.headers(who, tenant)).get_json()  # noqa: E731
+    state = {
+        "tickets": read("/tickets?page_size=100", "hq_crm"),
+        "beta tickets": read("/tickets?page_size=100", "pa_b", "beta"),
+        "categories": read("/categories?page_size=100", "hq_crm"),
+        "beta categories": read("/categories?page_size=100", "admin", "beta"),
+        "sla": read(f"/sla-policies?org_unit_id={world.unit('P-EAST-1')}", "hq_crm"),
+        "beta sla": read(f"/sla-policies?org_unit_id={world.unit('B-PROJECT', 'beta')}", "admin", "beta"),
+        "files": sorted(str(p) for p in world.app.extensions["servicehub.storage"].root.rglob("*")),
+    }
+    for ticket in state["tickets"]:
+        for part in ("events", "comments", "attachments"):
+            state[ticket["id"], part] = read(f"/tickets/{ticket['id']}/{part}?page_size=100", "hq_crm")
+    return state
 
 
 @pytest.mark.parametrize("who,method,path,body,status", REFUSED_WRITES, ids=[_case_id(c) for c in REFUSED_WRITES])
@@ -243,8 +459,10 @@ def test_refused_writes_change_nothing(client, world, who, method, path, body, s
             state[tenant, "users"] = client.get(api("/users?page_size=100"), headers=headers).get_json()
             state[tenant, "audit"] = client.get(api("/audit-log?page_size=100"), headers=headers).get_json()
         state["tenants"] = client.get(api("/tenants"), headers=world.headers("root")).get_json()
+        state["service"] = _service_state(client, world)
         return state
 
+    _prepare(client, world, who, path, body)
     before = snapshot()
     assert_error(_call(client, world, who, method, path, body), status)
     assert snapshot() == before
@@ -367,3 +585,91 @@ def test_beta_token_cannot_reach_alpha_even_with_alpha_ids_in_filters(client, wo
     assert ids_of(users) == set()
     audit = client.get(api(f"/audit-log?page_size=100&target_id={world.user('pa1')}"), headers=headers)
     assert ids_of(audit) == set()
+
+
+# --- tickets: exactly the caller's part -----------------------------------------------------------
+
+# Who sees which ticket (see `_ticket_world`): one per project, an engineering-routed and a customer
+# service ticket in P-EAST-1, and `left`, logged in P-EAST-1 by pa2 while they still worked there.
+TICKETS_VISIBLE = {
+    "hq_crm": ("east1", "east1_eng", "left", "east2", "south1"),
+    "viewer": ("east1", "east1_eng", "left", "east2", "south1"),
+    "rm_east": ("east1", "east1_eng", "left", "east2"),
+    "ra_east": ("east1", "east1_eng", "left", "east2"),
+    "rm_south": ("south1",),
+    "pm1": ("east1", "east1_eng", "left"),
+    "pa1": ("east1", "east1_eng", "left"),
+    "eng1": ("east1_eng",),
+    "pa2": ("east2", "left"),  # their project, and the ticket they took first in the project they left
+    "pa3": ("south1",),
+    "beta:pa_b": ("beta",),
+}
+
+
+def _ticket_world(client, world) -> dict[str, int]:
+    def log(who, unit, tenant="alpha", **fields):
+        response = client.post(api("/tickets"), headers=world.headers(who, tenant), json={
+            **TICKET, "org_unit_id": world.unit(unit, tenant), **fields})
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()["id"]
+
+    categories = _categories(world, "alpha")
+    p1, pa2 = world.unit("P-EAST-1"), world.user("pa2")
+    # pa2 helps out at P-EAST-1 for a while, logs a ticket there, and goes back.
+    joined = client.post(api(f"/users/{pa2}/memberships"), headers=world.headers("rm_east"),
+                         json={"org_unit_id": p1, "role": "project_agent", "function": "customer_service"})
+    assert joined.status_code == 201, joined.get_json()
+    tickets = {
+        "east1": log("pa1", "P-EAST-1", category_id=categories["front_desk_service"]),
+        "east1_eng": log("pa1", "P-EAST-1", category_id=categories["leakage"]),
+        "left": log("pa2", "P-EAST-1"),
+        "east2": log("pa2", "P-EAST-2"),
+        "south1": log("pa3", "P-SOUTH-1"),
+        "beta": log("pa_b", "B-PROJECT", "beta"),
+    }
+    left = client.delete(api(f"/users/{pa2}/memberships"), headers=world.headers("rm_east"),
+                         query_string={"org_unit_id": p1, "role": "project_agent"})
+    assert left.status_code == 204, left.get_json()
+    return tickets
+
+
+def test_ticket_lists_and_reads_are_exactly_the_callers_part(client, world):
+    tickets = _ticket_world(client, world)
+    for who, names in TICKETS_VISIBLE.items():
+        expected = {tickets[name] for name in names}
+        response = client.get(api("/tickets?page_size=100"), headers=_headers(world, who))
+        assert ids_of(response) == expected, who
+        assert pagination(response)["total"] == len(expected), who
+        for name, ticket_id in tickets.items():
+            answer = client.get(api(f"/tickets/{ticket_id}"), headers=_headers(world, who))
+            assert answer.status_code == (200 if name in names else 404), (who, name, answer.status_code)
+    # Filters narrow inside the scope and never widen it.
+    for who in ("pa2", "rm_south", "beta:pa_b"):
+        response = client.get(api(f"/tickets?page_size=100&org_unit_id={world.unit('P-EAST-1')}"),
+                              headers=_headers(world, who))
+        assert ids_of(response) == ({tickets["left"]} if who == "pa2" else set()), who
+    assert_error(client.get(api("/tickets"), headers=world.headers("admin")), 403)
+    assert_error(client.get(api("/tickets"), headers=world.headers("root")), 403)
+
+
+def test_the_first_responder_works_on_the_ticket_of_a_project_they_left(client, world):
+    tickets = _ticket_world(client, world)
+    url = api(f"/tickets/{tickets['left']}")
+    comment = client.post(f"{url}/comments", headers=world.headers("pa2"), json={"body": "已回访业主", "kind": "reply"})
+    assert comment.status_code == 201
+    # ...but not on their former colleagues' tickets there.
+    assert_error(client.post(api(f"/tickets/{tickets['east1']}/comments"), headers=world.headers("pa2"),
+                             json={"body": "x"}), 404)
+    assert_error(client.post(api("/tickets"), headers=world.headers("pa2"), json=_resolve(world, TICKET)), 404)
+
+
+def test_category_lists_hold_only_the_callers_group(client, world):
+    alpha, beta = set(_categories(world, "alpha").values()), set(_categories(world, "beta").values())
+    assert alpha and beta and not alpha & beta
+    for who in ("pa1", "eng1", "rm_south", "viewer", "hq_crm"):
+        assert ids_of(client.get(api("/categories?page_size=100"), headers=world.headers(who))) == alpha, who
+    for who in ("admin", "pa_b"):
+        assert ids_of(client.get(api("/categories?page_size=100"), headers=world.headers(who, "beta"))) == beta, who
+    alpha_root = _categories(world, "alpha")["construction_quality"]
+    response = client.get(api(f"/categories?page_size=100&parent_id={alpha_root}"), headers=world.headers("pa_b", "beta"))
+    assert ids_of(response) == set()

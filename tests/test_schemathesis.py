@@ -14,6 +14,7 @@ operation and caller).
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -103,8 +104,16 @@ def _operations():
 
 OPERATIONS = _operations()
 TENANT_OPERATIONS = [op for op in OPERATIONS if op.path.startswith("/api/v1/tenants")]
-# Service data: the tenant admin gets 403 there, so a project manager drives them too.
-SERVICE_OPERATIONS = [op for op in OPERATIONS if op.path.startswith(("/api/v1/customers", "/api/v1/properties"))]
+# Service data: the tenant admin gets 403 there, so someone who works it drives them too: a project
+# manager the customers, units and tickets of their project, HQ's CRM centre the group's settings.
+SERVICE_CALLERS = {
+    "/api/v1/customers": "pm1",
+    "/api/v1/properties": "pm1",
+    "/api/v1/tickets": "pm1",
+    "/api/v1/categories": "hq_crm",
+    "/api/v1/sla-policies": "hq_crm",
+}
+SERVICE_OPERATIONS = [op for op in OPERATIONS if op.path.startswith(tuple(SERVICE_CALLERS))]
 MODES = [GenerationMode.POSITIVE, GenerationMode.NEGATIVE]
 
 
@@ -127,11 +136,14 @@ def _known_path_parameters(world, operation) -> list[dict]:
         "tenant_id": [world.tenants["alpha"], world.tenants["beta"]],
         "customer_id": world.extra.get("customer_id", []),
         "property_id": world.extra.get("property_id", []),
+        "ticket_id": world.extra.get("ticket_id", []),
+        "attachment_id": world.extra.get("attachment_id", []),
+        "category_id": world.extra.get("category_id", []),
     }
     if not names or not names <= set(known):
         return []
-    (name,) = names
-    return [{name: value} for value in known[name]]
+    ordered = sorted(names)
+    return [dict(zip(ordered, values)) for values in itertools.product(*(known[name] for name in ordered))]
 
 
 def _run(app, world, operation, caller: str) -> None:
@@ -169,8 +181,12 @@ def test_tenants_api_as_platform_admin(app, world, operation):
 
 
 @pytest.mark.parametrize("operation", SERVICE_OPERATIONS, ids=lambda op: op.label)
-def test_service_api_as_project_manager(app, world, operation):
-    """Customers and units, as pm1 of P-EAST-1, with a customer and a unit on file there."""
+def test_service_api_as_its_users(app, world, operation):
+    """Customers, units and tickets as pm1 of P-EAST-1, with a customer, a unit and a ticket (with a
+    photo) on file there; categories and SLA policies as hq_crm. Besides these, known ids of a
+    sibling project and of the other group."""
+    import io
+
     client = app.test_client()
     headers = world.headers("pm1")
     customer = client.post("/api/v1/customers", headers=headers, json={
@@ -181,4 +197,24 @@ def test_service_api_as_project_manager(app, world, operation):
     assert customer.status_code == 201 and unit.status_code == 201
     world.extra["customer_id"] = [customer.json["id"]]
     world.extra["property_id"] = [unit.json["id"]]
-    _run(app, world, operation, "pm1")
+    if operation.path.startswith(("/api/v1/tickets", "/api/v1/categories")):
+        alpha, beta = world.categories(), world.categories("beta")
+        world.extra["category_id"] = [alpha["leakage"], alpha["construction_quality"], beta["leakage"]]
+        ticket = client.post("/api/v1/tickets", headers=headers, json={
+            "type": "repair", "channel": "phone", "org_unit_id": world.unit("P-EAST-1"), "title": "卫生间漏水",
+            "description": "主卫天花渗水", "category_id": alpha["leakage"], "customer_id": customer.json["id"],
+            "property_id": unit.json["id"]})
+        sibling = client.post("/api/v1/tickets", headers=world.headers("pa2"), json={
+            "type": "inquiry", "channel": "web", "org_unit_id": world.unit("P-EAST-2"), "title": "物业费",
+            "description": "咨询物业费"})
+        other = client.post("/api/v1/tickets", headers=world.headers("pa_b", "beta"), json={
+            "type": "complaint", "channel": "phone", "org_unit_id": world.unit("B-PROJECT", "beta"),
+            "title": "噪音", "description": "夜间施工"})
+        photo = client.post(f"/api/v1/tickets/{ticket.json['id']}/attachments", headers=headers,
+                            data={"file": (io.BytesIO(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64), "leak.png")},
+                            content_type="multipart/form-data")
+        assert {r.status_code for r in (ticket, sibling, other, photo)} == {201}
+        world.extra["ticket_id"] = [ticket.json["id"], sibling.json["id"], other.json["id"]]
+        world.extra["attachment_id"] = [photo.json["id"]]
+    caller = next(who for prefix, who in SERVICE_CALLERS.items() if operation.path.startswith(prefix))
+    _run(app, world, operation, caller)

@@ -222,6 +222,9 @@ class IdConverter(IntegerConverter):
 class PageMetadataSchema(PaginationMetadataSchema):
     next_cursor = fields.String(metadata={"description": "Lists with keyset pagination: pass it as `after` "
                                                          "for the next page (absent on the last page)."})
+    total_is_lower_bound = fields.Boolean(metadata={
+        "description": "Lists that count up to a cap: true when more than `total` match (no total_pages "
+                       "or last_page then)."})
 
 
 class Api(_Api):
@@ -296,13 +299,29 @@ class Blueprint(_Blueprint):
         return decorator
 
     def _set_pagination_metadata(self, page_params, result, headers):
-        """flask-smorest's `X-Pagination`, plus `next_cursor` where the list offers keyset pagination."""
-        result, headers = super()._set_pagination_metadata(page_params, result, headers)
+        """flask-smorest's `X-Pagination`, plus, where a list offers them, `next_cursor` (keyset
+        pagination: no page numbers then) and a capped total (`total_is_lower_bound`: more than
+        `total` match, so there is no last page to name)."""
+        keyset = getattr(page_params, "keyset", False)
+        lower_bound = getattr(page_params, "total_is_lower_bound", False)
+        if not keyset and not lower_bound:
+            result, headers = super()._set_pagination_metadata(page_params, result, headers)
+            metadata = json.loads(headers[self.PAGINATION_HEADER_NAME])
+        else:
+            headers = headers or {}
+            metadata = {"total": page_params.item_count}
+            if lower_bound:
+                metadata["total_is_lower_bound"] = True
+            if not keyset:
+                metadata["page"] = page_params.page
+                if page_params.page > 1:
+                    metadata["previous_page"] = page_params.page - 1
+                if getattr(page_params, "has_next", False):
+                    metadata["next_page"] = page_params.page + 1
         cursor = getattr(page_params, "next_cursor", None)
         if cursor:
-            metadata = json.loads(headers[self.PAGINATION_HEADER_NAME])
             metadata["next_cursor"] = cursor
-            headers[self.PAGINATION_HEADER_NAME] = json.dumps(metadata)
+        headers[self.PAGINATION_HEADER_NAME] = json.dumps(metadata)
         return result, headers
 
     def auth(self, permission=None, *, platform: bool = False):
@@ -367,7 +386,8 @@ def if_match_version() -> int | None:
     if tags.star_tag:
         return None
     values = list(tags.as_set(include_weak=True))
-    if len(values) != 1 or not values[0].isdigit() or len(values[0]) > 9:
+    # An empty tag (`""`) parses as None; `isdigit` alone lets "²" through to `int`.
+    if len(values) != 1 or not values[0] or not (values[0].isascii() and values[0].isdigit()) or len(values[0]) > 9:
         raise PreconditionFailed("If-Match must carry the ETag this object was sent with (its version).")
     return int(values[0])
 

@@ -108,10 +108,11 @@ def _check_parent(categories: dict[int, Category], parent_id: int, moving_id: in
         raise Invalid("The parent category does not exist.", errors={"parent_id": ["Unknown category."]})
     if moving_id is not None and parent_id in subtree_ids(categories, moving_id):
         raise Invalid("A category cannot move under itself.", errors={"parent_id": ["Would make a cycle."]})
+    # Levels counted from 1 at the roots: the parent's level, the new node's, and what hangs below it.
     depth = _depth(categories, parent_id) + 1
     if moving_id is not None:
         depth += max(_depth_below(categories, moving_id), 0)
-    if depth >= MAX_DEPTH:
+    if depth > MAX_DEPTH:
         raise Invalid(f"The tree is at most {MAX_DEPTH} levels deep.", errors={"parent_id": ["Too deep."]})
 
 

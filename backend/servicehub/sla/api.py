@@ -13,7 +13,8 @@ blp = Blueprint("sla-policies", __name__, url_prefix="/sla-policies",
 @blp.response(200, SlaPolicySchema)
 @blp.errors(404)
 def get_policy(args):
-    """The targets in force at an org unit (the hq when none is given), each naming where it is set."""
+    """The targets in force at an org unit (by default the highest the caller sees: the hq, or their
+    region or project), each naming where it is set."""
     return service.get_policy(db.session, actor=current_actor(), **args)
 
 

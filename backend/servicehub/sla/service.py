@@ -75,10 +75,18 @@ def _hq_id(actor: Actor) -> int:
     return next(u.id for u in actor.units.values() if u.kind == "hq")
 
 
+def _home_unit(actor: Actor) -> int:
+    """The highest unit the caller sees: the hq for headquarters, a project for its front desk."""
+    if not actor.visible_units:
+        raise NotFound("You belong to no org unit.")
+    return min(actor.visible_units, key=lambda unit_id: (actor.units[unit_id].path.count("/"), unit_id))
+
+
 def get_policy(session: Session, *, actor: Actor, org_unit_id: int | None = None) -> dict:
-    """The targets in force at an org unit (the hq when none is given), each naming where it is set."""
+    """The targets in force at an org unit (by default the highest the caller sees), each naming where
+    it is set."""
     require_tenant(actor)
-    unit_id = org_unit_id or _hq_id(actor)
+    unit_id = org_unit_id or _home_unit(actor)
     if unit_id not in actor.visible_units:
         raise NotFound(f"OrgUnit {unit_id} not found.")
     unit = actor.units[unit_id]

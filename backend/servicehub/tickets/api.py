@@ -174,8 +174,9 @@ def add_attachment(files, ticket_id):
 
 @blp.route("/<id:ticket_id>/attachments/<id:attachment_id>")
 @blp.auth(Perm.ticket_read)
-@blp.doc(responses={"200": {"description": "The file, as uploaded.",
-                            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}})
+@blp.doc(responses={"200": {"description": "The file, as uploaded, with the type read from its bytes.",
+                            "content": {mime: {"schema": {"type": "string", "format": "binary"}}
+                                        for mime in service.ALLOWED_TYPES}}})
 @blp.errors(404)
 def download_attachment(ticket_id, attachment_id):
     attachment, content = service.read_attachment(db.session, actor=current_actor(), ticket_id=ticket_id,

@@ -7,11 +7,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import PurePath
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select, tuple_
+from sqlalchemy import func, inspect, or_, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -30,7 +30,7 @@ from servicehub.errors import (
     UnsupportedMediaType,
 )
 from servicehub.escalations.models import Escalation, Rule
-from servicehub.extensions import MAX_OFFSET
+from servicehub.extensions import MAX_ID, MAX_OFFSET
 from servicehub.orgs.models import OrgUnit, OrgUnitKind
 from servicehub.scoping import get_scoped, reachable_unit, select_scoped
 from servicehub.sla.defaults import INTAKE_MINUTES
@@ -45,12 +45,14 @@ from servicehub.users.models import Function, Membership, User
 NUMBER_TZ = ZoneInfo("Asia/Shanghai")
 CREATE_OPERATION = "tickets.create"
 
-_LOAD = (
-    selectinload(Ticket.customer),
-    selectinload(Ticket.category),
-    selectinload(Ticket.assignee),
-    selectinload(Ticket.first_responder),
-)
+def _load_options():
+    """The related rows every ticket answer names (one statement each, whatever the page size)."""
+    return (
+        selectinload(Ticket.customer),
+        selectinload(Ticket.category),
+        selectinload(Ticket.assignee),
+        selectinload(Ticket.first_responder),
+    )
 
 
 # --- reading ---------------------------------------------------------------------------------------
@@ -64,20 +66,21 @@ def _named(actor: Actor, tickets: list[Ticket]) -> list[Ticket]:
 
 
 def get_ticket(session: Session, *, actor: Actor, ticket_id: int, perm: Perm = Perm.ticket_read) -> Ticket:
-    ticket = get_scoped(session, Ticket, ticket_id, actor, perm, options=_LOAD)
+    ticket = get_scoped(session, Ticket, ticket_id, actor, perm, options=_load_options())
     return _named(actor, [ticket])[0]
 
 
 def _reloaded(session: Session, actor: Actor, ticket: Ticket) -> Ticket:
     """The ticket as committed, with its related names loaded afresh."""
+    ticket_id = inspect(ticket).identity[0]  # not `ticket.id`: that would reload the expired row
     session.expire(ticket)
-    return get_ticket(session, actor=actor, ticket_id=ticket.id)
+    return get_ticket(session, actor=actor, ticket_id=ticket_id)
 
 
 def _load_for_write(session: Session, actor: Actor, ticket_id: int, expected_version: int | None) -> Ticket:
     """The ticket, if the caller may read it (else 404) and work it (else 403), at the version they saw."""
     require_tenant(actor)
-    ticket = get_scoped(session, Ticket, ticket_id, actor, Perm.ticket_read, options=_LOAD)
+    ticket = get_scoped(session, Ticket, ticket_id, actor, Perm.ticket_read, options=_load_options())
     if not _may(actor, Perm.ticket_write, ticket):
         raise Forbidden("You may read this ticket but not work on it.")
     if expected_version is not None and expected_version != ticket.version:
@@ -104,7 +107,15 @@ def list_tickets(session: Session, *, actor: Actor, pagination, q=None, type=Non
                  property_id=None, function=None, escalation_level=None, is_major=None, overdue=None,
                  created_from=None, created_to=None, sort="-created_at", after=None) -> list[Ticket]:
     require_tenant(actor)
-    stmt = select_scoped(Ticket, actor, Perm.ticket_read)
+    units = _unit_subtree(actor, org_unit_id) if org_unit_id is not None else None
+    if units is not None and units <= actor.full_reach(Perm.ticket_read):
+        # Units the caller reads in full: the scope adds nothing but an OR ("or mine") that keeps
+        # PostgreSQL from reading the list off its index.
+        stmt = select(Ticket).where(Ticket.tenant_id == actor.tenant_id)
+    else:
+        stmt = select_scoped(Ticket, actor, Perm.ticket_read)
+    if units is not None:
+        stmt = stmt.where(Ticket.org_unit_id.in_(sorted(units)))
     if type:
         stmt = stmt.where(Ticket.type.in_(type))
     if status:
@@ -115,8 +126,6 @@ def list_tickets(session: Session, *, actor: Actor, pagination, q=None, type=Non
         categories = tenant_categories(session, tenant_id=actor.tenant_id)
         wanted = subtree_ids(categories, category_id) if category_id in categories else set()
         stmt = stmt.where(Ticket.category_id.in_(sorted(wanted)))
-    if org_unit_id is not None:
-        stmt = stmt.where(Ticket.org_unit_id.in_(sorted(_unit_subtree(actor, org_unit_id))))
     for column, value in ((Ticket.assignee_id, assignee_id), (Ticket.first_responder_id, first_responder_id),
                           (Ticket.customer_id, customer_id), (Ticket.property_id, property_id),
                           (Ticket.function, function), (Ticket.escalation_level, escalation_level),
@@ -137,22 +146,39 @@ def list_tickets(session: Session, *, actor: Actor, pagination, q=None, type=Non
     column = getattr(Ticket, column_name)
     descending = sort.startswith("-")
     order = (column.desc(), Ticket.id.desc()) if descending else (column.asc(), Ticket.id.asc())
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    pagination.item_count = total
+    _count(session, stmt, pagination)
     page_size = pagination.page_size
+    offset = 0
     if after:
         moment, last_id = _decode_cursor(after)
         key = tuple_(Ticket.created_at, Ticket.id)
         stmt = stmt.where(key < (moment, last_id) if descending else key > (moment, last_id))
-        offset = 0
+        pagination.keyset = True
     else:
         offset = (pagination.page - 1) * page_size
-        if offset >= min(total or 0, MAX_OFFSET):
+        if offset >= MAX_OFFSET or (not pagination.total_is_lower_bound and offset >= pagination.item_count):
             return []
-    tickets = list(session.scalars(stmt.order_by(*order).offset(offset).limit(page_size).options(*_LOAD)))
-    if column_name == "created_at" and len(tickets) == page_size:
+    # The page's ids first, read off an index (a deep offset skips index entries, not rows), then
+    # the rows; one id more than the page tells whether another page follows.
+    ids = list(session.scalars(stmt.with_only_columns(Ticket.id).order_by(*order).offset(offset).limit(page_size + 1)))
+    pagination.has_next = len(ids) > page_size
+    ids = ids[:page_size]
+    rows = {t.id: t for t in session.scalars(select(Ticket).where(Ticket.id.in_(ids)).options(*_load_options()))}
+    tickets = [rows[i] for i in ids if i in rows]
+    if pagination.has_next and column_name == "created_at" and tickets:
         pagination.next_cursor = _encode_cursor(tickets[-1])
     return _named(actor, tickets)
+
+
+COUNT_CAP = 10_000
+
+
+def _count(session: Session, stmt, pagination) -> None:
+    """The total of a list, exact up to COUNT_CAP; beyond it the total is reported as a lower bound
+    (`total_is_lower_bound`), as counting 200,000 matches costs more than the page itself."""
+    found = session.scalar(select(func.count()).select_from(stmt.order_by(None).limit(COUNT_CAP + 1).subquery()))
+    pagination.total_is_lower_bound = found > COUNT_CAP
+    pagination.item_count = min(found, COUNT_CAP)
 
 
 def _unit_subtree(actor: Actor, unit_id: int) -> set[int]:
@@ -174,8 +200,11 @@ def _decode_cursor(cursor: str) -> tuple[datetime, int]:
         value = datetime.fromisoformat(moment)
         if value.tzinfo is None:
             raise ValueError("naive")
-        return value, int(last_id)
-    except (ValueError, UnicodeDecodeError) as exc:
+        ticket_id = int(last_id)
+        if not 0 < ticket_id <= MAX_ID:  # a forged id the database cannot compare (SQLite overflows)
+            raise ValueError("id out of range")
+        return value.astimezone(timezone.utc), ticket_id
+    except (ValueError, UnicodeDecodeError, OverflowError) as exc:
         raise Invalid("The cursor is not valid: use the next_cursor of the previous page.",
                       errors={"after": ["Not a cursor of this list."]}) from exc
 
@@ -417,40 +446,45 @@ _EDITABLE = ("title", "description", "priority", "category_id", "customer_id", "
 def update_ticket(session: Session, *, actor: Actor, ticket_id: int, changes: dict,
                   expected_version: int | None = None) -> Ticket:
     ticket = _load_for_write(session, actor, ticket_id, expected_version)
-    if ticket.status in (Status.closed, Status.cancelled):
-        raise Conflict(f"A {ticket.status.value} ticket cannot be changed; reopen it first.",
-                       errors={"status": [ticket.status.value]})
-    changes = dict(changes)
-    reason = changes.pop("reason", None)
-    assignee_id = changes.pop("assignee_id", None)
-    now = utcnow()
-    if "function" in changes and changes["function"] != ticket.function and not _may_route(actor, ticket):
-        raise Forbidden("Routing to another function needs ticket.assign at the project.")
-    if changes.get("is_major") is False and ticket.is_major and not actor.can(Perm.ticket_escalate, ticket.org_unit_id):
-        raise Forbidden("Only a manager may withdraw the major flag.")
-    if "category_id" in changes:
-        category = _category(session, actor, changes["category_id"])
-        if "function" not in changes and ticket.assignee_id is None and assignee_id is None:
-            changes["function"] = _routed_function(ticket.type, category)
-    if "customer_id" in changes or "property_id" in changes:
-        _check_links(session, actor, ticket.org_unit_id, changes.get("customer_id"), changes.get("property_id"))
+    # One flush at the commit: the lookups below must not write the ticket early (each flush of
+    # a changed ticket counts a version).
+    with session.no_autoflush:
+        if ticket.status in (Status.closed, Status.cancelled):
+            raise Conflict(f"A {ticket.status.value} ticket cannot be changed; reopen it first.",
+                           errors={"status": [ticket.status.value]})
+        changes = dict(changes)
+        reason = changes.pop("reason", None)
+        assignee_id = changes.pop("assignee_id", None)
+        now = utcnow()
+        if "function" in changes and changes["function"] != ticket.function and not _may_route(actor, ticket):
+            raise Forbidden("Routing to another function needs ticket.assign at the project.")
+        if changes.get("is_major") is False and ticket.is_major and not actor.can(Perm.ticket_escalate, ticket.org_unit_id):
+            raise Forbidden("Only a manager may withdraw the major flag.")
+        if "category_id" in changes and changes["category_id"] != ticket.category_id:
+            # Only a new category is checked and re-routes: a form sent back whole keeps a since
+            # deactivated category and a function routed by hand.
+            category = _category(session, actor, changes["category_id"])
+            if "function" not in changes and ticket.assignee_id is None and assignee_id is None:
+                changes["function"] = _routed_function(ticket.type, category)
+        if "customer_id" in changes or "property_id" in changes:
+            _check_links(session, actor, ticket.org_unit_id, changes.get("customer_id"), changes.get("property_id"))
 
-    diff = {}
-    for field in _EDITABLE:
-        if field in changes and changes[field] != getattr(ticket, field):
-            diff[field] = {"from": getattr(ticket, field), "to": changes[field]}
-            setattr(ticket, field, changes[field])
-    if diff:
-        _event(session, ticket, actor, "updated", changes=diff)
-    if "priority" in diff:
-        _reschedule(session, actor, ticket)
-    if assignee_id is not None and assignee_id != ticket.assignee_id:
-        if not _may_route(actor, ticket):
-            raise Forbidden("Assigning needs ticket.assign at the project (or being the first responder of a new ticket).")
-        if ticket.assignee_id is not None and not reason:
-            raise Invalid("Say why the ticket is reassigned.", errors={"reason": ["Required to reassign."]})
-        _check_assignee(session, ticket.tenant_id, assignee_id, actor.units[ticket.org_unit_id].path)
-        _assign(session, actor, ticket, assignee_id, reason=reason, now=now)
+        diff = {}
+        for field in _EDITABLE:
+            if field in changes and changes[field] != getattr(ticket, field):
+                diff[field] = {"from": getattr(ticket, field), "to": changes[field]}
+                setattr(ticket, field, changes[field])
+        if diff:
+            _event(session, ticket, actor, "updated", changes=diff)
+        if "priority" in diff:
+            _reschedule(session, actor, ticket)
+        if assignee_id is not None and assignee_id != ticket.assignee_id:
+            if not _may_route(actor, ticket):
+                raise Forbidden("Assigning needs ticket.assign at the project (or being the first responder of a new ticket).")
+            if ticket.assignee_id is not None and not reason:
+                raise Invalid("Say why the ticket is reassigned.", errors={"reason": ["Required to reassign."]})
+            _check_assignee(session, ticket.tenant_id, assignee_id, actor.units[ticket.org_unit_id].path)
+            _assign(session, actor, ticket, assignee_id, reason=reason, now=now)
     if session.dirty:
         ticket.updated_at = now
     session.commit()
