@@ -75,7 +75,8 @@ def pytest_report_header(config):
 TABLES = ("audit_log", "memberships", "users", "org_units", "tenants", "platform_admins", "revoked_sessions",
           "customers", "customer_phones", "customer_scopes", "properties", "ownerships", "customer_imports",
           "categories", "ticket_counters", "idempotency_keys", "sla_targets", "tickets", "escalations",
-          "ticket_attachments", "ticket_comments", "ticket_events")
+          "ticket_attachments", "ticket_comments", "ticket_events",
+          "service_settings", "alerts", "deliveries", "outbox", "callbacks", "notifications")
 
 
 @pytest.fixture(scope="session")
@@ -135,6 +136,8 @@ def make_settings(database, db_url: str, **overrides) -> Settings:
         argon2_memory_cost=1024,
         login_rate_limit="1000 per minute",
         storage_url=f"file://{database['files']}",
+        # Jobs run in-process unless a test asks for RQ (`app_factory(jobs_inline=False)`, tests/redis/).
+        jobs_inline=True,
     )
     values.update(overrides)
     return Settings(**values)

@@ -13,7 +13,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from servicehub import auth_tokens, errors, models  # noqa: F401 - models register the tables
     from servicehub.auth.passwords import configure as configure_passwords
     from servicehub.extensions import Api, db, jwt, limiter
-    from servicehub.jobs import init_jobs
+    from servicehub.jobs import init_jobs, outbox
     from servicehub.storage import storage_from_url
 
     settings = settings or Settings.from_env()
@@ -35,6 +35,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     limiter.init_app(app, settings.redis_url or "memory://", settings.rate_limit_prefix)
     init_jobs(app, settings)
     app.extensions["servicehub.storage"] = storage_from_url(settings.storage_url)
+    outbox.init_app(app)
 
     api = Api(app, spec_kwargs={"info": {"description": API_DESCRIPTION}})
     errors.register_error_handlers(app)
@@ -57,8 +58,14 @@ def _blueprints():
     from servicehub.categories.api import blp as categories
     from servicehub.sla.api import blp as sla
     from servicehub.tickets.api import blp as tickets
+    from servicehub.escalations.api import blp as escalations
+    from servicehub.alerts.api import blp as alerts
+    from servicehub.notifications.api import admin as deliveries
+    from servicehub.notifications.api import blp as notifications
+    from servicehub.settings.api import blp as service_settings
 
-    return [health, auth, tenants, orgs, users, audit, customers, properties, categories, sla, tickets]
+    return [health, auth, tenants, orgs, users, audit, customers, properties, categories, sla, tickets, escalations,
+            alerts, notifications, deliveries, service_settings]
 
 
 API_DESCRIPTION = """\

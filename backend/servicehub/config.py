@@ -47,6 +47,17 @@ class Settings:
     trusted_proxies: int = 0
     storage_url: str = f"file://{REPO_ROOT / 'var' / 'files'}"
     attachment_max_bytes: int = 10 * 1024 * 1024
+    email_backend: str = "log"  # "smtp" to send
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    smtp_ssl: bool = False
+    email_from: str = "ServiceHub <noreply@servicehub.local>"
+    sms_backend: str = "log"
+    # Run background jobs in the API process even when Redis is set (tests, single-process demos).
+    jobs_inline: bool = False
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -75,6 +86,16 @@ class Settings:
             trusted_proxies=_int("TRUSTED_PROXIES", cls.trusted_proxies),
             storage_url=os.environ.get("STORAGE_URL") or cls.storage_url,
             attachment_max_bytes=_int("ATTACHMENT_MAX_BYTES", cls.attachment_max_bytes),
+            email_backend=os.environ.get("EMAIL_BACKEND") or cls.email_backend,
+            smtp_host=os.environ.get("SMTP_HOST") or cls.smtp_host,
+            smtp_port=_int("SMTP_PORT", cls.smtp_port),
+            smtp_username=os.environ.get("SMTP_USERNAME", ""),
+            smtp_password=os.environ.get("SMTP_PASSWORD", ""),
+            smtp_starttls=_bool("SMTP_STARTTLS", cls.smtp_starttls),
+            smtp_ssl=_bool("SMTP_SSL", cls.smtp_ssl),
+            email_from=os.environ.get("EMAIL_FROM") or cls.email_from,
+            sms_backend=os.environ.get("SMS_BACKEND") or cls.sms_backend,
+            jobs_inline=_bool("JOBS_INLINE", cls.jobs_inline),
         )
 
     def flask_config(self) -> dict:

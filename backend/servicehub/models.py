@@ -13,3 +13,8 @@ from servicehub.escalations.models import Escalation  # noqa: F401
 from servicehub.idempotency import IdempotencyKey  # noqa: F401
 from servicehub.sla.models import SlaTarget  # noqa: F401
 from servicehub.tickets.models import Ticket, TicketAttachment, TicketComment, TicketCounter, TicketEvent  # noqa: F401
+from servicehub.alerts.models import Alert  # noqa: F401
+from servicehub.callbacks.models import Callback  # noqa: F401
+from servicehub.jobs.outbox import OutboxMessage  # noqa: F401
+from servicehub.notifications.models import Delivery, Notification  # noqa: F401
+from servicehub.settings.models import ServiceSettings  # noqa: F401

@@ -13,7 +13,9 @@ from tests.customers import sheets
 from tests.scope_tools import api
 
 
-def test_a_large_import_is_queued_and_a_worker_finishes_it(app, client, world):
+def test_a_large_import_is_queued_and_a_worker_finishes_it(app_factory, world):
+    app = app_factory(jobs_inline=False)
+    client = app.test_client()
     connection = Redis.from_url(REDIS_URL)
     queue = Queue("default", connection=connection)
     queue.empty()

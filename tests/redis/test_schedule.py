@@ -14,4 +14,5 @@ def test_cron_scheduler_carries_every_periodic_job():
         job = registered[periodic.func]
         assert job.queue_name == periodic.queue
         assert job.cron == periodic.cron
+        assert job.interval == periodic.interval
         assert job.get_next_enqueue_time() is not None

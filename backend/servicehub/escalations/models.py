@@ -41,3 +41,5 @@ class Escalation(UnitOwned, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     acknowledged_at: Mapped[datetime | None]
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reminder_count: Mapped[int] = mapped_column(default=0)
+    reminded_at: Mapped[datetime | None]

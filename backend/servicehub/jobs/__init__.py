@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 
 def init_jobs(app: Flask, settings: Settings) -> None:
-    if settings.redis_url:
+    if settings.redis_url and not settings.jobs_inline:
         from redis import Redis
 
         app.extensions["servicehub.redis"] = Redis.from_url(

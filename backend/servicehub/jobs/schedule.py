@@ -12,13 +12,21 @@ log = logging.getLogger(__name__)
 class Periodic:
     func: str  # dotted path of the job function
     queue: str
-    cron: str  # crontab, in the worker's time zone
+    cron: str | None  # crontab, in the worker's time zone ...
     description: str
+    interval: int | None = None  # ... or every so many seconds
 
 
 PERIODIC: tuple[Periodic, ...] = (
     Periodic("servicehub.customers.jobs.refresh_all_lifecycle_stages", "scheduled", "10 2 * * *",
              "Every night: customers move break-in → stable → veteran by their handover dates."),
+    Periodic("servicehub.jobs.outbox.relay", "scheduled", None,
+             "Send again what is due: outbox messages left pending (Redis was down, a retry's backoff) or in "
+             "flight too long (a killed worker).", interval=15),
+    Periodic("servicehub.sla.sweep.sweep_all", "scheduled", None,
+             "The SLA sweep: overdue tickets are marked breached, told and climb one level.", interval=60),
+    Periodic("servicehub.escalations.jobs.remind_all", "scheduled", None,
+             "Remind the escalations nobody acknowledged.", interval=300),
 )
 
 
@@ -35,7 +43,10 @@ def build_cron(connection):
 
     scheduler = CronScheduler(connection=connection, name="servicehub-cron")
     for job in PERIODIC:
-        scheduler.register(_resolve(job.func), job.queue, cron=job.cron, name=job.func)
+        if job.cron:
+            scheduler.register(_resolve(job.func), job.queue, cron=job.cron, name=job.func)
+        else:
+            scheduler.register(_resolve(job.func), job.queue, interval=job.interval, name=job.func)
     return scheduler
 
 

@@ -4,6 +4,7 @@ from flask import Response, current_app, request
 from marshmallow import RAISE
 
 from servicehub.access import Perm
+from servicehub.escalations.schemas import EscalationSchema
 from servicehub.extensions import Blueprint, current_actor, db, etag, if_match_version
 from servicehub.idempotency import HEADER as IDEMPOTENCY_HEADER
 from servicehub.storage import storage
@@ -14,7 +15,6 @@ from servicehub.tickets.schemas import (
     CommentCreateSchema,
     CommentSchema,
     EscalateSchema,
-    EscalationSchema,
     EventSchema,
     TicketCreateSchema,
     TicketQuerySchema,

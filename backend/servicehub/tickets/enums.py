@@ -57,3 +57,11 @@ NEXT_LEVEL = {Level.project: Level.region, Level.region: Level.hq, Level.hq: Non
 class CommentKind(str, enum.Enum):
     internal = "internal"  # 内部备注
     reply = "reply"  # 答复客户
+
+
+class Sensitive(str, enum.Enum):
+    """Signs that a complaint may leave the group's hands: it goes to headquarters at once."""
+
+    media = "media"  # 媒体曝光
+    lawsuit = "lawsuit"  # 诉讼
+    government_hotline = "government_hotline"  # 政府热线 (12345)

@@ -23,6 +23,8 @@ from servicehub.tickets.enums import OPEN_STATUSES, Channel, CommentKind, Level,
 from servicehub.users.models import Function
 
 _OPEN = "status IN ({})".format(", ".join(f"'{s.value}'" for s in OPEN_STATUSES))
+SWEEP_RESPONSE = f"{_OPEN} AND responded_at IS NULL AND response_breached_at IS NULL"
+SWEEP_RESOLVE = f"{_OPEN} AND resolve_breached_at IS NULL"
 
 
 def _enum(cls, name):
@@ -45,12 +47,12 @@ class Ticket(Timestamps, UnitOwned, Base):
         Index("ix_tickets_tenant_id_first_responder_id", "tenant_id", "first_responder_id"),
         Index("ix_tickets_tenant_id_customer_id", "tenant_id", "customer_id"),
         Index("ix_tickets_tenant_id_property_id", "tenant_id", "property_id"),
-        # The SLA clock: open tickets by due time (the `overdue` filter and the sweep).
-        Index("ix_tickets_open_resolve_due", "tenant_id", "resolve_due_at",
-              postgresql_where=text(_OPEN), sqlite_where=text(_OPEN)),
-        Index("ix_tickets_open_response_due", "tenant_id", "response_due_at",
-              postgresql_where=text(f"{_OPEN} AND responded_at IS NULL"),
-              sqlite_where=text(f"{_OPEN} AND responded_at IS NULL")),
+        # The SLA sweep: open tickets not yet marked breached, by due time (SWEEP_RESPONSE and
+        # SWEEP_RESOLVE are the predicates, written out literally so the planner matches them).
+        Index("ix_tickets_sweep_response", "tenant_id", "response_due_at",
+              postgresql_where=text(SWEEP_RESPONSE), sqlite_where=text(SWEEP_RESPONSE)),
+        Index("ix_tickets_sweep_resolve", "tenant_id", "resolve_due_at",
+              postgresql_where=text(SWEEP_RESOLVE), sqlite_where=text(SWEEP_RESOLVE)),
         CheckConstraint("households_affected >= 1", name="households"),
         CheckConstraint("satisfaction IS NULL OR satisfaction BETWEEN 1 AND 5", name="satisfaction"),
     )
@@ -68,6 +70,7 @@ class Ticket(Timestamps, UnitOwned, Base):
     description: Mapped[str] = mapped_column(Text)
     is_major: Mapped[bool] = mapped_column(default=False)
     households_affected: Mapped[int] = mapped_column(default=1)
+    sensitive: Mapped[list] = mapped_column(JSON, default=list)
     first_responder_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     function: Mapped[Function | None] = mapped_column(Enum(Function, name="function", native_enum=False, length=32))
@@ -81,6 +84,8 @@ class Ticket(Timestamps, UnitOwned, Base):
     closed_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
     sla_breached: Mapped[bool] = mapped_column(default=False)
+    response_breached_at: Mapped[datetime | None]  # marked by the SLA sweep
+    resolve_breached_at: Mapped[datetime | None]
     satisfaction: Mapped[int | None]
     reopen_count: Mapped[int] = mapped_column(default=0)
     version: Mapped[int] = mapped_column(default=1)

@@ -1,11 +1,12 @@
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from servicehub.escalations.models import Rule
 from servicehub.extensions import FileUpload, Flag, Id, QueryId, Schema, Text, Timestamp
-from servicehub.tickets.enums import Channel, CommentKind, Level, Priority, Status, TicketType
+from servicehub.tickets.enums import Sensitive, Channel, CommentKind, Level, Priority, Status, TicketType
 from servicehub.users.models import Function
 
 HOUSEHOLDS = validate.Range(1, 100_000)
+SENSITIVE = fields.List(fields.Enum(Sensitive), validate=validate.Length(max=3), metadata={
+    "description": "Exposure of a complaint (media, lawsuit, government hotline): it goes to headquarters."})
 SORTS = ("-created_at", "created_at", "-updated_at", "updated_at", "resolve_due_at", "-resolve_due_at", "number")
 
 
@@ -27,6 +28,7 @@ class TicketSchema(Schema):
     description = fields.String()
     is_major = fields.Boolean()
     households_affected = fields.Integer()
+    sensitive = fields.List(fields.String(), metadata={"description": "media, lawsuit, government_hotline"})
     first_responder_id = fields.Integer(metadata={"description": "首问责任人: accountable until the ticket closes."})
     first_responder_name = fields.String()
     assignee_id = fields.Integer(allow_none=True)
@@ -62,6 +64,7 @@ class TicketCreateSchema(Schema):
     property_id = Id(allow_none=True)
     is_major = Flag()
     households_affected = fields.Integer(strict=True, validate=HOUSEHOLDS)
+    sensitive = SENSITIVE
     assignee_id = Id(allow_none=True, metadata={"description": "Route at intake: the ticket starts as assigned."})
     function = fields.Enum(Function, allow_none=True,
                            metadata={"description": "Defaults to the category's routing."})
@@ -77,6 +80,7 @@ class TicketUpdateSchema(Schema):
     property_id = Id(allow_none=True)
     is_major = Flag()
     households_affected = fields.Integer(strict=True, validate=HOUSEHOLDS)
+    sensitive = SENSITIVE
     assignee_id = Id(metadata={"description": "Assigning a new ticket moves it to assigned."})
     function = fields.Enum(Function, allow_none=True)
     reason = Text(min_length=1, max_length=1000, metadata={"description": "Required to reassign."})
@@ -160,17 +164,3 @@ class EventSchema(Schema):
     kind = fields.String(metadata={"description": "created, assigned, reassigned, status_changed, updated, "
                                                   "due_changed, commented, attachment_added, escalated"})
     data = fields.Dict()
-
-
-class EscalationSchema(Schema):
-    id = fields.Integer()
-    ticket_id = fields.Integer()
-    org_unit_id = fields.Integer()
-    from_level = fields.Enum(Level)
-    to_level = fields.Enum(Level)
-    rule = fields.Enum(Rule)
-    reason = fields.String()
-    created_by_id = fields.Integer(allow_none=True)
-    created_at = fields.DateTime()
-    acknowledged_at = fields.DateTime(allow_none=True)
-    acknowledged_by_id = fields.Integer(allow_none=True)

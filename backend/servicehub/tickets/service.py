@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from servicehub import idempotency
+from servicehub.jobs import outbox
 from servicehub.access import ROLE_PERMISSIONS, Actor, Perm, require_tenant
 from servicehub.categories.models import Category
 from servicehub.categories.service import subtree_ids, tenant_categories
@@ -305,7 +306,7 @@ def create_ticket(session: Session, *, actor: Actor, idempotency_key: str | None
 def _new_ticket(session: Session, *, actor: Actor, org_unit_id: int, type: TicketType, channel, title: str,
                 description: str, priority: Priority = Priority.normal, category_id=None, customer_id=None,
                 property_id=None, is_major: bool = False, households_affected: int = 1, assignee_id=None,
-                function=None, contacted_at=None) -> Ticket:
+                function=None, contacted_at=None, sensitive=()) -> Ticket:
     unit = reachable_unit(session, actor, org_unit_id, Perm.ticket_write)
     if unit.kind != OrgUnitKind.project:
         raise Invalid("A ticket belongs to a project.", errors={"org_unit_id": ["Must be a project."]})
@@ -325,6 +326,7 @@ def _new_ticket(session: Session, *, actor: Actor, org_unit_id: int, type: Ticke
         description=description, priority=priority, category_id=category.id if category else None,
         customer_id=customer_id, property_id=property_id, is_major=is_major,
         households_affected=households_affected, first_responder_id=actor.id, status=Status.new,
+        sensitive=sorted({s.value for s in sensitive}),
         function=function or _routed_function(type, category), contacted_at=contacted_at,
         logged_late=contacted_at is not None and now - contacted_at > timedelta(minutes=INTAKE_MINUTES),
         response_due_at=response_due, resolve_due_at=resolve_due, created_at=now, updated_at=now,
@@ -339,7 +341,21 @@ def _new_ticket(session: Session, *, actor: Actor, org_unit_id: int, type: Ticke
            response_due_at=response_due, resolve_due_at=resolve_due, sla_source=target.source)
     if assignee_id is not None:
         _assign(session, actor, ticket, assignee_id, reason=None, now=now)
+    if ticket.is_major or ticket.type == TicketType.complaint:
+        _evaluate_later(session, actor, ticket)
     return ticket
+
+
+# What the escalation rules and the group-complaint watch read: a change of these re-evaluates.
+_RULE_INPUTS = {"is_major", "households_affected", "sensitive", "category_id", "property_id"}
+
+
+def _evaluate_later(session: Session, actor: Actor | None, ticket: Ticket) -> None:
+    """The escalation rules run in a job, written down in this transaction (the outbox): a request
+    that rolls back escalates nothing, and a Redis outage delays the escalation, never loses it."""
+    outbox.emit(session, tenant_id=ticket.tenant_id, queue="escalations",
+                handler="servicehub.escalations.service.evaluate", created_by_id=actor.id if actor else None,
+                ticket_id=ticket.id)
 
 
 def _routed_function(type: TicketType, category: Category | None) -> Function:
@@ -440,7 +456,7 @@ def _responded(ticket: Ticket, now: datetime) -> None:
 # --- changes ------------------------------------------------------------------------------------------------
 
 _EDITABLE = ("title", "description", "priority", "category_id", "customer_id", "property_id", "is_major",
-             "households_affected", "function")
+             "households_affected", "function", "sensitive")
 
 
 def update_ticket(session: Session, *, actor: Actor, ticket_id: int, changes: dict,
@@ -453,6 +469,8 @@ def update_ticket(session: Session, *, actor: Actor, ticket_id: int, changes: di
             raise Conflict(f"A {ticket.status.value} ticket cannot be changed; reopen it first.",
                            errors={"status": [ticket.status.value]})
         changes = dict(changes)
+        if "sensitive" in changes:
+            changes["sensitive"] = sorted({s.value for s in changes["sensitive"]})
         reason = changes.pop("reason", None)
         assignee_id = changes.pop("assignee_id", None)
         now = utcnow()
@@ -476,6 +494,8 @@ def update_ticket(session: Session, *, actor: Actor, ticket_id: int, changes: di
                 setattr(ticket, field, changes[field])
         if diff:
             _event(session, ticket, actor, "updated", changes=diff)
+        if _RULE_INPUTS & set(diff) and (ticket.is_major or ticket.type == TicketType.complaint):
+            _evaluate_later(session, actor, ticket)
         if "priority" in diff:
             _reschedule(session, actor, ticket)
         if assignee_id is not None and assignee_id != ticket.assignee_id:
@@ -536,6 +556,9 @@ def transition(session: Session, *, actor: Actor, ticket_id: int, to: Status, re
         ticket.resolved_at = now
         if now > ticket.resolve_due_at:
             ticket.sla_breached = True
+        # The callback tasks (24 h after, and 2 months after a major repair).
+        outbox.emit(session, tenant_id=ticket.tenant_id, queue="default", created_by_id=actor.id,
+                    handler="servicehub.callbacks.service.schedule_after_resolution", ticket_id=ticket.id)
     elif to == Status.closed:
         ticket.closed_at = now
     elif to == Status.cancelled:
@@ -574,14 +597,9 @@ def escalate(session: Session, *, actor: Actor, ticket_id: int, reason: str,
     to_level = NEXT_LEVEL[ticket.escalation_level]
     if to_level is None:
         raise Conflict("The ticket is already at headquarters.", errors={"escalation_level": ["hq"]})
-    escalation = Escalation(tenant_id=ticket.tenant_id, org_unit_id=ticket.org_unit_id, ticket_id=ticket.id,
-                            from_level=ticket.escalation_level, to_level=to_level, rule=Rule.manual, reason=reason,
-                            created_by_id=actor.id)
-    session.add(escalation)
-    _event(session, ticket, actor, "escalated", **{"from": ticket.escalation_level, "to": to_level,
-                                                   "rule": Rule.manual, "reason": reason})
-    ticket.escalation_level = to_level
-    ticket.updated_at = utcnow()
+    from servicehub.escalations.service import escalate_to
+
+    escalation = escalate_to(session, ticket=ticket, to_level=to_level, rule=Rule.manual, reason=reason, actor=actor)
     session.commit()
     return escalation
 

@@ -1,0 +1,187 @@
+"""The SLA sweep, every minute: a ticket past its response or resolution due time is marked breached,
+its timeline says so, its assignee and the project's managers are told, and, when the group's policy
+says so, it climbs one level (project → region on a first breach, region → hq on a second).
+
+Set-based, in batches: due tickets are picked from a partial index of the open, not-yet-breached
+tickets (`ix_tickets_sweep_response` / `ix_tickets_sweep_resolve`) with `FOR UPDATE SKIP LOCKED`,
+so several workers never take the same ticket, and a breach is marked once (`*_breached_at`).
+Managers and the level a ticket climbed to get one digest per batch, not one note per ticket.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+
+from sqlalchemy import select, text, update
+from sqlalchemy.orm import Session
+
+from servicehub.access import Perm
+from servicehub.db import bind_tenant, utcnow
+from servicehub.escalations.models import Escalation, Rule
+from servicehub.escalations.service import level_unit
+from servicehub.notifications.models import Notification
+from servicehub.notifications.service import roles_with
+from servicehub.orgs.models import OrgUnit
+from servicehub.settings.service import settings_for
+from servicehub.tickets.enums import NEXT_LEVEL, Level
+from servicehub.tickets.models import SWEEP_RESOLVE, SWEEP_RESPONSE, Ticket, TicketEvent
+from servicehub.users.models import Membership, User
+
+BATCH = 2000
+KINDS = (
+    # which, due column, mark column, the partial index's predicate, rule of the escalation
+    ("response", Ticket.response_due_at, Ticket.response_breached_at, SWEEP_RESPONSE, Rule.sla_response),
+    ("resolution", Ticket.resolve_due_at, Ticket.resolve_breached_at, SWEEP_RESOLVE, Rule.sla_resolution),
+)
+LABEL = {"response": "响应超时", "resolution": "处理超时"}
+
+
+def _insert_ignoring_duplicates(session: Session, table, rows: list[dict]) -> None:
+    if not rows:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    session.execute(insert(table).on_conflict_do_nothing(), rows)
+
+
+def sweep(session: Session, tenant_id: int, *, now: datetime | None = None, batch: int = BATCH) -> dict[str, int]:
+    """Mark every due ticket of one tenant; returns how many per kind. Commits per batch."""
+    bind_tenant(session, tenant_id)
+    now = now or utcnow()
+    settings = settings_for(session, tenant_id)
+    paths = {row.id: row.path for row in session.execute(select(OrgUnit.id, OrgUnit.path).where(OrgUnit.tenant_id == tenant_id))}
+    done = {}
+    for which, due, mark, predicate, rule in KINDS:
+        done[which] = 0
+        round_no = 0
+        while True:
+            stmt = (select(Ticket.id, Ticket.org_unit_id, Ticket.escalation_level, Ticket.assignee_id,
+                           Ticket.first_responder_id, Ticket.number, Ticket.title, due.label("due"))
+                    .where(Ticket.tenant_id == tenant_id, text(predicate), due < now)
+                    .order_by(due).limit(batch))
+            if session.get_bind().dialect.name == "postgresql":
+                stmt = stmt.with_for_update(skip_locked=True)
+            rows = session.execute(stmt).all()
+            if not rows:
+                session.commit()
+                break
+            round_no += 1
+            _mark(session, tenant_id, rows, which=which, mark=mark, rule=rule, now=now, paths=paths,
+                  escalate=settings.sla_escalation, batch_key=f"{now.isoformat()}:{round_no}")
+            session.commit()
+            done[which] += len(rows)
+            if len(rows) < batch:
+                break
+    return done
+
+
+def _mark(session: Session, tenant_id: int, rows, *, which: str, mark, rule: Rule, now: datetime, paths: dict,
+          escalate: bool, batch_key: str) -> None:
+    ids = [r.id for r in rows]
+    session.execute(update(Ticket).where(Ticket.id.in_(ids)).values(
+        {mark: now, Ticket.sla_breached: True, Ticket.updated_at: now, Ticket.version: Ticket.version + 1}),
+        execution_options={"synchronize_session": False})
+    climbs: dict[Level, list] = defaultdict(list)  # to level → rows
+    if escalate:
+        for row in rows:
+            to_level = NEXT_LEVEL[row.escalation_level]
+            if to_level is not None:
+                climbs[to_level].append(row)
+        for to_level, climbing in climbs.items():
+            session.execute(update(Ticket).where(Ticket.id.in_([r.id for r in climbing]))
+                            .values(escalation_level=to_level), execution_options={"synchronize_session": False})
+    escalated_to = {r.id: to for to, climbing in climbs.items() for r in climbing}
+    reason = f"{LABEL[which]}（应于 {{due}} 前）"
+    _insert_ignoring_duplicates(session, Escalation.__table__, [
+        {"tenant_id": tenant_id, "org_unit_id": r.org_unit_id, "ticket_id": r.id, "from_level": r.escalation_level.value,
+         "to_level": escalated_to[r.id].value, "rule": rule.value, "reason": reason.format(due=r.due.isoformat()),
+         "created_at": now, "reminder_count": 0}
+        for r in rows if r.id in escalated_to])
+    session.execute(TicketEvent.__table__.insert(), [
+        {"tenant_id": tenant_id, "ticket_id": r.id, "at": now, "actor_id": None, "actor_name": "system",
+         "kind": "sla_breached", "data": {"which": which, "due_at": r.due.isoformat(),
+                                          "escalated_to": escalated_to[r.id].value if r.id in escalated_to else None}}
+        for r in rows])
+    notes = [
+        {"tenant_id": tenant_id, "user_id": r.assignee_id or r.first_responder_id, "kind": "sla_breached",
+         "title": f"{LABEL[which]}：{r.number} {r.title}"[:200], "body": f"应于 {r.due.isoformat()} 前完成。",
+         "ticket_id": r.id, "ref_type": "ticket", "ref_id": r.id, "key": f"sla:{which}:{r.id}", "created_at": now}
+        for r in rows]
+    notes += _digests(session, tenant_id, rows, which=which, now=now, paths=paths, climbs=climbs, batch_key=batch_key)
+    _insert_ignoring_duplicates(session, Notification.__table__, notes)
+
+
+def _digests(session: Session, tenant_id: int, rows, *, which: str, now: datetime, paths: dict, climbs: dict,
+             batch_key: str) -> list[dict]:
+    """One note per manager of the projects concerned, and per person of each level tickets climbed to."""
+    per_user: dict[int, dict] = {}
+
+    def add(user_id: int, title: str) -> None:
+        per_user.setdefault(user_id, {"count": 0, "title": title})["count"] += 1
+
+    projects = {r.org_unit_id for r in rows}
+    managers = _holders_by_unit(session, tenant_id, projects, Perm.ticket_assign)
+    for row in rows:
+        for user_id in managers.get(row.org_unit_id, ()):
+            add(user_id, LABEL[which])
+    level_units = {(to, level_unit(session, paths[r.org_unit_id], to)) for to, climbing in climbs.items() for r in climbing}
+    handlers = _holders_by_unit(session, tenant_id, {unit for _to, unit in level_units}, Perm.escalation_handle)
+    for to_level, climbing in climbs.items():
+        for row in climbing:
+            for user_id in handlers.get(level_unit(session, paths[row.org_unit_id], to_level), ()):
+                add(user_id, f"{LABEL[which]}升级至{'集团' if to_level == Level.hq else '区域'}")
+    return [{"tenant_id": tenant_id, "user_id": user_id, "kind": "sla_digest",
+             "title": f"{info['title']}：{info['count']} 张工单", "body": "在工单列表中查看“已超时”。",
+             "ticket_id": None, "ref_type": None, "ref_id": None, "key": f"sla-digest:{which}:{batch_key}",
+             "created_at": now}
+            for user_id, info in per_user.items()]
+
+
+def _holders_by_unit(session: Session, tenant_id: int, unit_ids, perm: Perm) -> dict[int, list[int]]:
+    found: dict[int, list[int]] = defaultdict(list)
+    if not unit_ids:
+        return found
+    for unit_id, user_id in session.execute(
+            select(Membership.org_unit_id, Membership.user_id).join(User, User.id == Membership.user_id)
+            .where(Membership.tenant_id == tenant_id, Membership.org_unit_id.in_(sorted(unit_ids)),
+                   Membership.role.in_(roles_with(perm)), User.is_active.is_(True))).all():
+        if user_id not in found[unit_id]:
+            found[unit_id].append(user_id)
+    return found
+
+
+# --- the periodic jobs ------------------------------------------------------------------------------------
+
+
+def sweep_tenant(tenant_id: int) -> dict[str, int]:
+    from servicehub.jobs import job_app
+    from servicehub.jobs.outbox import new_session
+
+    app = job_app()
+    with app.app_context():
+        session = new_session(app)
+        try:
+            return sweep(session, tenant_id)
+        finally:
+            session.close()
+
+
+def sweep_all() -> int:
+    """Every minute (RQ's cron): one sweep job per active tenant."""
+    from servicehub.jobs import enqueue, job_app
+    from servicehub.jobs.outbox import new_session
+    from servicehub.tenants.models import Tenant, TenantStatus
+
+    app = job_app()
+    with app.app_context():
+        session = new_session(app)
+        try:
+            tenant_ids = session.scalars(select(Tenant.id).where(Tenant.status == TenantStatus.active)).all()
+        finally:
+            session.close()
+        for tenant_id in tenant_ids:
+            enqueue("scheduled", sweep_tenant, tenant_id)
+    return len(tenant_ids)
