@@ -4,7 +4,7 @@ applies), the organisation every benchmark seeds (one tenant, an hq, 3 regions, 
 buffers, the app built on the runtime role with a statement counter, real JWTs, percentiles and the
 `docs/benchmarks.md` writer.
 
-Not a benchmark itself: `bench/customers_search.py` and `bench/tickets.py` import it.
+Not a benchmark itself: `bench/customers_search.py`, `bench/tickets.py` and `bench/background.py` import it.
 """
 
 from __future__ import annotations
@@ -188,12 +188,14 @@ def save_state(name: str, state: dict) -> None:
 # --- the app -----------------------------------------------------------------------------------------
 
 
-def build_app(app_url: str):
+def build_app(app_url: str, **overrides):
+    """The app on the runtime role, with a statement counter; `overrides` are further Settings
+    (e.g. `redis_url=..., jobs_inline=False` to hand jobs to RQ workers)."""
     from servicehub import create_app
 
-    settings = Settings(env="bench", database_url=app_url, migration_database_url="", jwt_secret_key=JWT_SECRET,
-                        access_token_minutes=24 * 60, log_level="WARNING", argon2_time_cost=1,
-                        argon2_memory_cost=1024)
+    settings = Settings(**{"env": "bench", "database_url": app_url, "migration_database_url": "",
+                           "jwt_secret_key": JWT_SECRET, "access_token_minutes": 24 * 60, "log_level": "WARNING",
+                           "argon2_time_cost": 1, "argon2_memory_cost": 1024, **overrides})
     app = create_app(settings)
     engine = app.extensions["servicehub.db"].engine
     counter = {"n": 0, "log": None}

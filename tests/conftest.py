@@ -138,6 +138,8 @@ def make_settings(database, db_url: str, **overrides) -> Settings:
         storage_url=f"file://{database['files']}",
         # Jobs run in-process unless a test asks for RQ (`app_factory(jobs_inline=False)`, tests/redis/).
         jobs_inline=True,
+        # The tests' webhook receivers listen on 127.0.0.1 (tests/notifications asserts the default).
+        webhook_allow_private=True,
     )
     values.update(overrides)
     return Settings(**values)

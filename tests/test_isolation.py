@@ -12,7 +12,9 @@ Rules under test: an object outside the caller's tenant or org scope answers 404
 permission), a missing permission answers 403, and lists hold exactly the caller's part.
 
 Tickets: `<ticket:east1>` is a complaint logged by pa1 in P-EAST-1 (routed to customer service)
-and `<attachment:east1>` a photo on it; both are created only for the cases that name them. Users
+and `<attachment:east1>` a photo on it; `<escalation:east1>` is pm1's escalation of it to the region
+and `<notification:rm_east>` the note it put in rm_east's inbox; `<alert:east1>` is the group-complaint
+alert of three leakage complaints in P-EAST-1. Each is created only for the cases that name it. Users
 beyond the world (`beta:pm_b`, a project manager of B-PROJECT; `pm2`, of P-EAST-2) are added on
 demand too, so that a caller holding the permission meets the scope (404), not the role (403).
 """
@@ -31,7 +33,8 @@ BETA_UNITS = ("HQ", "B-REGION", "B-PROJECT")
 ALPHA_USERS = ("admin", "hq_crm", "viewer", "rm_east", "ra_east", "rm_south", "pm1", "pa1", "eng1", "pa2", "pa3")
 EAST_USERS = ("rm_east", "ra_east", "pm1", "pa1", "eng1", "pa2")
 
-_TOKEN = re.compile(r"<(unit|user|tenant|ticket|attachment|category):(?:(alpha|beta):)?([^>]+)>")
+_TOKEN = re.compile(
+    r"<(unit|user|tenant|ticket|attachment|category|escalation|alert|notification):(?:(alpha|beta):)?([^>]+)>")
 
 
 class Upload:
@@ -64,7 +67,7 @@ def _resolve(world, value):
             return world.unit(name, tenant)
         if kind == "user":
             return world.user(name, tenant)
-        if kind in ("ticket", "attachment"):
+        if kind in ("ticket", "attachment", "escalation", "alert", "notification"):
             return world.extra[kind][name]
         if kind == "category":
             return _categories(world, tenant)[name]
@@ -133,14 +136,29 @@ def _prepare(client, world, who, path, body) -> None:
     if who in EXTRA_USERS and (EXTRA_USERS[who][0], who.rpartition(":")[2]) not in world.users:
         _add_user(world, who)
     text = f"{path} {body!r}"
-    if ("<ticket:" in text or "<attachment:" in text) and "ticket" not in world.extra:
+    names = lambda *kinds: any(f"<{kind}:" in text for kind in kinds)  # noqa: E731
+    if names("ticket", "attachment", "escalation", "notification") and "ticket" not in world.extra:
         response = client.post(api("/tickets"), headers=world.headers("pa1"), json=_resolve(world, TICKET))
         assert response.status_code == 201, response.get_json()
         world.extra["ticket"] = {"east1": response.get_json()["id"]}
-    if "<attachment:" in text and "attachment" not in world.extra:
+    if names("attachment") and "attachment" not in world.extra:
         response = _call(client, world, "pa1", "POST", "/tickets/<ticket:east1>/attachments", PHOTO)
         assert response.status_code == 201, response.get_json()
         world.extra["attachment"] = {"east1": response.get_json()["id"]}
+    if names("escalation", "notification") and "escalation" not in world.extra:
+        response = _call(client, world, "pm1", "POST", "/tickets/<ticket:east1>/escalate", {"reason": "业主要求"})
+        assert response.status_code == 201, response.get_json()
+        world.extra["escalation"] = {"east1": response.get_json()["id"]}
+        (note,) = client.get(api("/notifications"), headers=world.headers("rm_east")).get_json()
+        world.extra["notification"] = {"rm_east": note["id"]}
+    if names("alert") and "alert" not in world.extra:
+        leakage = _categories(world, "alpha")["leakage"]
+        for _ in range(3):
+            response = client.post(api("/tickets"), headers=world.headers("pa1"),
+                                   json=_resolve(world, {**TICKET, "category_id": leakage}))
+            assert response.status_code == 201, response.get_json()
+        (alert,) = client.get(api("/alerts"), headers=world.headers("hq_crm")).get_json()
+        world.extra["alert"] = {"east1": alert["id"]}
     _resolve(world, path)  # categories are seeded on first use: before any snapshot is taken
     _resolve(world, None if isinstance(body, Upload) else body)
 
@@ -168,6 +186,10 @@ TICKET_CALLS = [
     ("GET", f"{T}/events", None),
 ]
 TICKET_WRITES = [call for call in TICKET_CALLS if call[0] != "GET"]
+ACK_ESCALATION = "/escalations/<escalation:east1>/acknowledge"
+ACK_ALERT = "/alerts/<alert:east1>/acknowledge"
+READ_NOTE = "/notifications/<notification:rm_east>/read"
+SETTINGS_CHANGE = {"major_households": 6}
 
 # (caller, method, path, body, expected status)
 MATRIX = [
@@ -406,6 +428,62 @@ MATRIX = [
     ("beta:pa_b", "PUT", "/sla-policies", SLA, 403),
     ("root", "GET", "/sla-policies", None, 403),
     ("root", "PUT", "/sla-policies", SLA, 403),
+    # --- escalations: seen within reach, acknowledged by the level reached (here the region) -------------
+    ("beta:pm_b", "POST", ACK_ESCALATION, None, 404),
+    ("rm_south", "POST", ACK_ESCALATION, None, 404),
+    ("pm2", "POST", ACK_ESCALATION, None, 404),
+    ("pm1", "POST", ACK_ESCALATION, None, 403),  # the project sees it; the region takes it on
+    ("pa1", "POST", ACK_ESCALATION, None, 403),
+    ("viewer", "POST", ACK_ESCALATION, None, 403),
+    ("admin", "POST", ACK_ESCALATION, None, 403),
+    ("root", "POST", ACK_ESCALATION, None, 403),
+    ("rm_east", "POST", ACK_ESCALATION, None, 200),
+    ("hq_crm", "POST", ACK_ESCALATION, None, 200),
+    ("rm_east", "GET", "/escalations", None, 200),
+    ("pm1", "GET", "/escalations", None, 200),
+    ("beta:pm_b", "GET", "/escalations", None, 200),
+    ("pa1", "GET", "/escalations", None, 403),
+    ("viewer", "GET", "/escalations", None, 403),
+    ("admin", "GET", "/escalations", None, 403),
+    ("root", "GET", "/escalations", None, 403),
+    # --- group-complaint alerts: seen with ticket.read, acknowledged by the region or hq -----------------
+    ("beta:pm_b", "POST", ACK_ALERT, None, 404),
+    ("rm_south", "POST", ACK_ALERT, None, 404),
+    ("pm2", "POST", ACK_ALERT, None, 404),
+    ("pm1", "POST", ACK_ALERT, None, 403),
+    ("pa1", "POST", ACK_ALERT, None, 403),
+    ("pa2", "POST", ACK_ALERT, None, 403),
+    ("viewer", "POST", ACK_ALERT, None, 403),
+    ("admin", "POST", ACK_ALERT, None, 403),
+    ("root", "POST", ACK_ALERT, None, 403),
+    ("rm_east", "POST", ACK_ALERT, None, 200),
+    ("hq_crm", "POST", ACK_ALERT, None, 200),
+    ("pa1", "GET", "/alerts", None, 200),
+    ("viewer", "GET", "/alerts", None, 200),
+    ("beta:pa_b", "GET", "/alerts", None, 200),
+    ("admin", "GET", "/alerts", None, 403),
+    ("root", "GET", "/alerts", None, 403),
+    # --- notifications: the caller's own inbox ----------------------------------------------------------
+    ("hq_crm", "POST", READ_NOTE, None, 404),
+    ("pm1", "POST", READ_NOTE, None, 404),
+    ("admin", "POST", READ_NOTE, None, 404),
+    ("beta:admin", "POST", READ_NOTE, None, 404),
+    ("root", "POST", READ_NOTE, None, 403),
+    ("rm_east", "POST", READ_NOTE, None, 200),
+    *[(who, "GET", path, None, 200) for who in ("pa1", "admin", "beta:pa_b")
+      for path in ("/notifications", "/notifications/unread-count")],
+    ("pa1", "POST", "/notifications/read-all", None, 200),
+    ("root", "GET", "/notifications", None, 403),
+    ("root", "GET", "/notifications/unread-count", None, 403),
+    ("root", "POST", "/notifications/read-all", None, 403),
+    # --- deliveries and background jobs: each group's tenant admins --------------------------------------
+    *[(who, "GET", path, None, status) for path in ("/deliveries", "/background-jobs")
+      for who, status in (("admin", 200), ("beta:admin", 200), ("hq_crm", 403), ("pm1", 403), ("rm_east", 403),
+                          ("viewer", 403), ("beta:pa_b", 403), ("root", 403))],
+    # --- service settings: headquarters (tenant admin, CRM centre) of each group --------------------------
+    *[(who, method, "/service-settings", body, status) for method, body in (("GET", None), ("PATCH", SETTINGS_CHANGE))
+      for who, status in (("admin", 200), ("hq_crm", 200), ("beta:admin", 200), ("rm_east", 403), ("pm1", 403),
+                          ("pa1", 403), ("viewer", 403), ("beta:pa_b", 403), ("root", 403))],
 ]
 
 
@@ -432,7 +510,7 @@ REFUSED_WRITES = [case for case in MATRIX if case[1] != "GET" and case[4] in (40
 
 def _service_state(client, world) -> dict:
     """Tickets (with their timelines, comments and attachments), categories and SLA targets of both
-    groups, and the stored files."""
+    groups, the stored files, escalations, alerts, some inboxes, service settings and the outbox."""
     read = lambda path, who, tenant="alpha": client.get(api(path), headers=world.headers(who, tenant)).get_json()  # noqa: E731
     state = {
         "tickets": read("/tickets?page_size=100", "hq_crm"),
@@ -442,6 +520,13 @@ def _service_state(client, world) -> dict:
         "sla": read(f"/sla-policies?org_unit_id={world.unit('P-EAST-1')}", "hq_crm"),
         "beta sla": read(f"/sla-policies?org_unit_id={world.unit('B-PROJECT', 'beta')}", "admin", "beta"),
         "files": sorted(str(p) for p in world.app.extensions["servicehub.storage"].root.rglob("*")),
+        "escalations": read("/escalations?page_size=100", "hq_crm"),
+        "alerts": read("/alerts?page_size=100", "hq_crm"),
+        "inboxes": {who: read("/notifications?page_size=100", who) for who in ("hq_crm", "rm_east", "pm1")},
+        "settings": read("/service-settings", "admin"),
+        "beta settings": read("/service-settings", "admin", "beta"),
+        "jobs": read("/background-jobs?page_size=100", "admin"),
+        "beta jobs": read("/background-jobs?page_size=100", "admin", "beta"),
     }
     for ticket in state["tickets"]:
         for part in ("events", "comments", "attachments"):

@@ -112,6 +112,14 @@ SERVICE_CALLERS = {
     "/api/v1/tickets": "pm1",
     "/api/v1/categories": "hq_crm",
     "/api/v1/sla-policies": "hq_crm",
+    # The background work's inboxes: headquarters' CRM centre is told of escalations and alerts.
+    "/api/v1/escalations": "hq_crm",
+    "/api/v1/alerts": "hq_crm",
+    "/api/v1/notifications": "hq_crm",
+    "/api/v1/service-settings": "hq_crm",
+    # ...and the email copies and outbox messages of that work, which the tenant admin reads.
+    "/api/v1/deliveries": "admin",
+    "/api/v1/background-jobs": "admin",
 }
 SERVICE_OPERATIONS = [op for op in OPERATIONS if op.path.startswith(tuple(SERVICE_CALLERS))]
 MODES = [GenerationMode.POSITIVE, GenerationMode.NEGATIVE]
@@ -139,6 +147,9 @@ def _known_path_parameters(world, operation) -> list[dict]:
         "ticket_id": world.extra.get("ticket_id", []),
         "attachment_id": world.extra.get("attachment_id", []),
         "category_id": world.extra.get("category_id", []),
+        "escalation_id": world.extra.get("escalation_id", []),
+        "alert_id": world.extra.get("alert_id", []),
+        "notification_id": world.extra.get("notification_id", []),
     }
     if not names or not names <= set(known):
         return []
@@ -183,8 +194,9 @@ def test_tenants_api_as_platform_admin(app, world, operation):
 @pytest.mark.parametrize("operation", SERVICE_OPERATIONS, ids=lambda op: op.label)
 def test_service_api_as_its_users(app, world, operation):
     """Customers, units and tickets as pm1 of P-EAST-1, with a customer, a unit and a ticket (with a
-    photo) on file there; categories and SLA policies as hq_crm. Besides these, known ids of a
-    sibling project and of the other group."""
+    photo) on file there; categories, SLA policies, service settings and the inboxes of escalations,
+    alerts and notifications as hq_crm. Besides these, known ids of a sibling project and of the
+    other group."""
     import io
 
     client = app.test_client()
@@ -216,5 +228,39 @@ def test_service_api_as_its_users(app, world, operation):
         assert {r.status_code for r in (ticket, sibling, other, photo)} == {201}
         world.extra["ticket_id"] = [ticket.json["id"], sibling.json["id"], other.json["id"]]
         world.extra["attachment_id"] = [photo.json["id"]]
+    if operation.path.startswith(("/api/v1/escalations", "/api/v1/alerts", "/api/v1/notifications",
+                                  "/api/v1/deliveries", "/api/v1/background-jobs")):
+        _background_work(client, world)
     caller = next(who for prefix, who in SERVICE_CALLERS.items() if operation.path.startswith(prefix))
     _run(app, world, operation, caller)
+
+
+def _background_work(client, world) -> None:
+    """An hq escalation (a major complaint) with hq_crm's note about it (and its email) and a
+    group-complaint alert (three leakage complaints) in P-EAST-1; an escalation, its note and an
+    alert of the other group."""
+    leakage = {"alpha": world.categories()["leakage"], "beta": world.categories("beta")["leakage"]}
+    email = client.patch(f"/api/v1/users/{world.user('hq_crm')}", headers=world.headers("admin"),
+                         json={"email": "crm@alpha.example"})
+    assert email.status_code == 200
+    beta_crm = client.post("/api/v1/users", headers=world.headers("admin", "beta"), json={
+        "username": "crm_b", "password": "Another-pass-1", "name": "CRM B"})
+    assert beta_crm.status_code == 201
+    member = client.post(f"/api/v1/users/{beta_crm.json['id']}/memberships", headers=world.headers("admin", "beta"),
+                         json={"org_unit_id": world.unit("HQ", "beta"), "role": "hq_crm"})
+    assert member.status_code == 201
+    world.users[("beta", "crm_b")] = beta_crm.json["id"]
+    for tenant, who, unit in (("alpha", "pm1", "P-EAST-1"), ("beta", "pa_b", "B-PROJECT")):
+        for i in range(4):
+            response = client.post("/api/v1/tickets", headers=world.headers(who, tenant), json={
+                "type": "complaint", "channel": "phone", "org_unit_id": world.unit(unit, tenant), "title": "渗漏",
+                "description": "地下室渗水", "category_id": leakage[tenant], "is_major": i == 0})
+            assert response.status_code == 201
+    found = {}
+    for tenant, who in (("alpha", "hq_crm"), ("beta", "crm_b")):
+        for kind, path in (("escalation_id", "/api/v1/escalations"), ("alert_id", "/api/v1/alerts"),
+                           ("notification_id", "/api/v1/notifications")):
+            rows = client.get(path, headers=world.headers(who, tenant)).json
+            assert rows, (tenant, path)
+            found.setdefault(kind, []).append(rows[0]["id"])
+    world.extra.update(found)

@@ -56,6 +56,8 @@ class Settings:
     smtp_ssl: bool = False
     email_from: str = "ServiceHub <noreply@servicehub.local>"
     sms_backend: str = "log"
+    # Webhooks to loopback / private addresses (a receiver on the same network); off for a SaaS.
+    webhook_allow_private: bool = False
     # Run background jobs in the API process even when Redis is set (tests, single-process demos).
     jobs_inline: bool = False
 
@@ -96,6 +98,7 @@ class Settings:
             email_from=os.environ.get("EMAIL_FROM") or cls.email_from,
             sms_backend=os.environ.get("SMS_BACKEND") or cls.sms_backend,
             jobs_inline=_bool("JOBS_INLINE", cls.jobs_inline),
+            webhook_allow_private=_bool("WEBHOOK_ALLOW_PRIVATE", cls.webhook_allow_private),
         )
 
     def flask_config(self) -> dict:

@@ -110,7 +110,8 @@ def acknowledge(session: Session, *, actor: Actor, alert_id: int) -> Alert:
 
     require_tenant(actor)
     alert = get_scoped(session, Alert, alert_id, actor, Perm.ticket_read)
-    require(actor, Perm.escalation_handle, alert.org_unit_id)
+    # The alert goes to the region and hq: they take it on (as with an escalation), not the project.
+    require(actor, Perm.escalation_handle, level_unit(session, actor.units[alert.org_unit_id].path, Level.region))
     if alert.acknowledged_at is not None:
         raise Conflict("This alert is acknowledged already.", errors={"acknowledged_at": ["Already set."]})
     alert.acknowledged_at, alert.acknowledged_by_id = utcnow(), actor.id

@@ -21,6 +21,18 @@ def run_import(tenant_id: int, job_id: int) -> str:
         return run(session, job).status.value
 
 
+def import_from_outbox(session, tenant_id: int, *, job_id: int) -> str:
+    """Outbox handler of a large import. The import commits its own progress (its rows are
+    idempotent by phone, unit and ownership keys), so it runs in a session of its own; a job that
+    finished or was rejected already is not run again."""
+    from servicehub.customers.imports import ImportJob, ImportStatus
+
+    job = session.get(ImportJob, job_id)
+    if job is None or job.status not in (ImportStatus.queued, ImportStatus.running):
+        return "skipped"
+    return run_import(tenant_id, job_id)
+
+
 def refresh_lifecycle_stages(tenant_id: int, today: str | None = None) -> int:
     """Daily: move customers to the stage their handover dates say (break-in → stable → veteran)."""
     from servicehub.customers.service import refresh_stages

@@ -343,9 +343,11 @@ MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 def start_import(session: Session, *, actor: Actor, org_unit_id: int, filename: str, content: bytes,
                  skip_invalid: bool = False, dry_run: bool = False):
     """Store the upload as an import job, then run it here (small file, or no Redis) or on the queue."""
+    from flask import current_app
+
     from servicehub.customers.imports import ImportJob
     from servicehub.customers.jobs import run_import
-    from servicehub.jobs import enqueue
+    from servicehub.jobs import outbox
 
     unit = _opening_unit(session, actor, org_unit_id)
     if unit.kind != OrgUnitKind.project:
@@ -358,12 +360,16 @@ def start_import(session: Session, *, actor: Actor, org_unit_id: int, filename: 
     job = ImportJob(tenant_id=actor.tenant_id, org_unit_id=unit.id, created_by_id=actor.id, filename=filename[:255],
                     content=content, skip_invalid=skip_invalid, dry_run=dry_run)
     session.add(job)
+    queued = len(content) > SYNC_MAX_BYTES and current_app.extensions.get("servicehub.redis") is not None
+    if queued:
+        # Through the outbox, in this transaction: with Redis down the job still goes out later.
+        session.flush()
+        outbox.emit(session, tenant_id=actor.tenant_id, queue="default", created_by_id=actor.id,
+                    handler="servicehub.customers.jobs.import_from_outbox", job_id=job.id)
     session.commit()
     job_id = job.id
-    if len(content) <= SYNC_MAX_BYTES:
+    if not queued:
         run_import(actor.tenant_id, job_id)
-    else:
-        enqueue("default", run_import, actor.tenant_id, job_id)
     session.expire_all()
     return get_import(session, actor=actor, job_id=job_id)
 

@@ -167,23 +167,24 @@ def acknowledge(session: Session, *, actor: Actor, escalation_id: int) -> Escala
     return _with_tickets(session, [escalation])[0]
 
 
-def remind(session: Session, tenant_id: int, *, now: datetime | None = None) -> int:
-    """Periodic, per tenant: an escalation nobody acknowledged is reminded every `reminder_minutes`."""
+def remind(session: Session, tenant_id: int, *, now: datetime | None = None, batch: int = 500) -> int:
+    """Periodic, per tenant: an escalation nobody acknowledged is reminded every `reminder_minutes`
+    while its ticket is open (tickets closed since are left out of the batch, not skipped in it:
+    else they would fill every batch and starve the open ones)."""
     from servicehub.settings.service import settings_for
 
     now = now or utcnow()
     every = timedelta(minutes=settings_for(session, tenant_id).reminder_minutes)
-    stmt = (select(Escalation).where(
+    stmt = (select(Escalation).join(Ticket, Ticket.id == Escalation.ticket_id).where(
         Escalation.tenant_id == tenant_id, Escalation.acknowledged_at.is_(None), Escalation.created_at <= now - every,
-        (Escalation.reminded_at.is_(None)) | (Escalation.reminded_at <= now - every))
-        .order_by(Escalation.id).limit(500))
+        (Escalation.reminded_at.is_(None)) | (Escalation.reminded_at <= now - every),
+        Ticket.status.in_(OPEN_STATUSES))
+        .order_by(Escalation.id).limit(batch))
     if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
+        stmt = stmt.with_for_update(of=Escalation, skip_locked=True)
     count = 0
     for escalation in session.scalars(stmt).all():
         ticket = session.get(Ticket, escalation.ticket_id)
-        if ticket.status not in OPEN_STATUSES:
-            continue
         escalation.reminder_count += 1
         escalation.reminded_at = now
         tell_level(session, escalation=escalation, ticket=ticket, reminder=escalation.reminder_count)

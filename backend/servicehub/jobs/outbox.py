@@ -22,7 +22,7 @@ import traceback
 from datetime import datetime, timedelta
 from importlib import import_module
 
-from flask import current_app, g, has_app_context
+from flask import current_app, g, has_app_context, has_request_context
 from sqlalchemy import JSON, Enum, ForeignKey, Index, Integer, String, Text, event, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 STALE_AFTER = timedelta(minutes=5)  # a dispatched message not done by then is sent again
 RELAY_BATCH = 500
+JOB_TIMEOUT = 3600  # seconds: a large customer import is the longest handler
 
 
 class MessageStatus(str, enum.Enum):
@@ -86,9 +87,10 @@ def _committed(session: Session) -> None:
     refs = [(m.id, m.tenant_id, m.queue) for m in messages if m.id is not None and m.available_at <= now]
     if not refs:
         return
-    if has_app_context() and g.get("_db_session") is session:
+    if has_request_context() and g.get("_db_session") is session:
         # A request: send them when it is over (a job run in-process needs the request's
-        # transaction to be finished, not in the middle of its commit).
+        # transaction to be finished, not in the middle of its commit). Outside a request (a
+        # command, a job using `db.session`) no teardown_request would ever send them: at once.
         g.setdefault("_outbox_after_request", []).extend(refs)
     else:
         from servicehub.jobs import job_app
@@ -112,12 +114,66 @@ def init_app(app) -> None:
 
 def dispatch(app, refs: list[tuple[int, int, str]]) -> int:
     """Hand committed messages (id, tenant, queue) to RQ, or run them here without Redis; returns how
-    many went out. A failure leaves them pending for the relay."""
+    many went out. They are claimed (marked dispatched) and committed before they are queued: a
+    worker that picks a job up at once finds its message free (were it marked after, the worker
+    could meet the marking's row lock and skip its own message). What Redis refuses goes back to
+    pending for the relay."""
     connection = app.extensions.get("servicehub.redis")
     if connection is None:
         for message_id, tenant_id, _queue in refs:
             run_message(tenant_id, message_id)
         return len(refs)
+    claimed = _claim(app, refs)
+    sent = _enqueue(connection, claimed)
+    if len(sent) < len(claimed):
+        went = set(sent)
+        _unclaim(app, [(m, t) for m, t, _q in claimed if (m, t) not in went])
+    return len(sent)
+
+
+def _by_tenant(refs) -> dict[int, list[int]]:
+    found: dict[int, list[int]] = {}
+    for ref in refs:
+        found.setdefault(ref[1], []).append(ref[0])
+    return found
+
+
+def _claim(app, refs) -> list[tuple[int, int, str]]:
+    """Mark pending, due messages dispatched; returns those claimed (a fast retry keeps its backoff)."""
+    session = new_session(app)
+    claimed: set[int] = set()
+    try:
+        for tenant_id, ids in _by_tenant(refs).items():
+            bind_tenant(session, tenant_id)
+            now = utcnow()
+            result = session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids), OutboxMessage.status == MessageStatus.pending,
+                       OutboxMessage.available_at <= now)
+                .values(status=MessageStatus.dispatched, dispatched_at=now)
+                .returning(OutboxMessage.id))
+            claimed.update(result.scalars().all())
+            session.commit()
+    finally:
+        session.close()
+    return [ref for ref in refs if ref[0] in claimed]
+
+
+def _unclaim(app, refs) -> None:
+    session = new_session(app)
+    try:
+        for tenant_id, ids in _by_tenant(refs).items():
+            bind_tenant(session, tenant_id)
+            session.execute(update(OutboxMessage).where(
+                OutboxMessage.id.in_(ids), OutboxMessage.status == MessageStatus.dispatched)
+                .values(status=MessageStatus.pending, dispatched_at=None))
+            session.commit()
+    finally:
+        session.close()
+
+
+def _enqueue(connection, refs) -> list[tuple[int, int]]:
+    """Put the messages on their RQ queues; returns those that made it (Redis may be down)."""
     from rq import Queue
 
     sent = []
@@ -125,31 +181,13 @@ def dispatch(app, refs: list[tuple[int, int, str]]) -> int:
         for message_id, tenant_id, queue in refs:
             Queue(queue, connection=connection).enqueue(
                 run_message, tenant_id, message_id, result_ttl=600, failure_ttl=7 * 24 * 3600,
+                job_timeout=JOB_TIMEOUT,
                 description=f"outbox message {message_id} of tenant {tenant_id}")
             sent.append((message_id, tenant_id))
     except Exception:  # noqa: BLE001 - Redis down: the messages stay pending for the relay
         log.warning("outbox: could not dispatch %d message(s); the relay will retry", len(refs) - len(sent),
                     exc_info=True)
-    if sent:
-        _mark_dispatched(app, sent)
-    return len(sent)
-
-
-def _mark_dispatched(app, refs) -> None:
-    session = new_session(app)
-    try:
-        by_tenant: dict[int, list[int]] = {}
-        for message_id, tenant_id in refs:
-            by_tenant.setdefault(tenant_id, []).append(message_id)
-        for tenant_id, ids in by_tenant.items():
-            bind_tenant(session, tenant_id)
-            # Only pending ones: a fast worker may have finished the job already.
-            session.execute(update(OutboxMessage)
-                            .where(OutboxMessage.id.in_(ids), OutboxMessage.status == MessageStatus.pending)
-                            .values(status=MessageStatus.dispatched, dispatched_at=utcnow()))
-            session.commit()
-    finally:
-        session.close()
+    return sent
 
 
 def new_session(app) -> Session:
@@ -222,7 +260,9 @@ def backoff(attempts: int) -> timedelta:
 
 def relay(*, now: datetime | None = None, stale_after: timedelta = STALE_AFTER) -> int:
     """Periodic: send again what is due, tenant by tenant (row-level security binds each query to
-    one tenant). `FOR UPDATE SKIP LOCKED` keeps several relays from sending a message twice."""
+    one tenant): pending messages whose time has come, and dispatched ones in flight too long.
+    They are claimed (marked dispatched) under `FOR UPDATE SKIP LOCKED` before they are sent, so
+    two relays never send the same message; what Redis refuses goes back to pending."""
     from servicehub.jobs import job_app
     from servicehub.tenants.models import Tenant
 
@@ -230,6 +270,7 @@ def relay(*, now: datetime | None = None, stale_after: timedelta = STALE_AFTER) 
     now = now or utcnow()
     sent = 0
     with app.app_context():
+        connection = app.extensions.get("servicehub.redis")
         session = new_session(app)
         try:
             tenant_ids = session.scalars(select(Tenant.id)).all()
@@ -245,13 +286,21 @@ def relay(*, now: datetime | None = None, stale_after: timedelta = STALE_AFTER) 
                 if session.get_bind().dialect.name == "postgresql":
                     stmt = stmt.with_for_update(skip_locked=True)
                 rows = session.execute(stmt).all()
-                if rows:
-                    # Back to pending while we hold the rows: `dispatch` marks what it sends.
-                    session.execute(update(OutboxMessage).where(OutboxMessage.id.in_([r.id for r in rows]))
-                                    .values(status=MessageStatus.pending))
+                if not rows:
+                    session.commit()
+                    continue
+                refs = [(r.id, tenant_id, r.queue) for r in rows]
+                if connection is None:  # no Redis: run them here
+                    session.commit()
+                    sent += dispatch(app, refs)
+                    continue
+                session.execute(update(OutboxMessage).where(OutboxMessage.id.in_([r.id for r in rows]))
+                                .values(status=MessageStatus.dispatched, dispatched_at=utcnow()))
                 session.commit()
-                if rows:
-                    sent += dispatch(app, [(r.id, tenant_id, r.queue) for r in rows])
+                went = set(_enqueue(connection, refs))
+                if len(went) < len(refs):
+                    _unclaim(app, [(m, t) for m, t, _q in refs if (m, t) not in went])
+                sent += len(went)
         finally:
             session.close()
     return sent

@@ -87,9 +87,38 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
 
 
-def post_webhook(*, url: str, secret: str | None, payload: dict, delivery_id: int, timeout: float = 10) -> int:
-    """POST the payload as JSON; a non-2xx answer is a failure (raised)."""
+class BlockedTarget(Exception):
+    """The webhook's host is not on the public internet (SSRF guard)."""
+
+
+def check_public(url: str) -> None:
+    """Refuse a webhook whose host resolves to a loopback, private, link-local (cloud metadata),
+    reserved or multicast address: a group admin must not make the platform call its own network."""
+    import ipaddress
+    import socket
+    from urllib.parse import urlparse
+
+    host = urlparse(url).hostname
+    if not host:
+        raise BlockedTarget("no host in the URL")
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except socket.gaierror as exc:
+        raise BlockedTarget(f"cannot resolve {host}") from exc
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0])
+        if not address.is_global or address.is_multicast:
+            raise BlockedTarget(f"{host} resolves to a non-public address ({address})")
+
+
+def post_webhook(*, url: str, secret: str | None, payload: dict, delivery_id: int, timeout: float = 10,
+                 allow_private: bool = False) -> int:
+    """POST the payload as JSON; a non-2xx answer is a failure (raised, without the answer's body:
+    it is shown to the group's admins)."""
     import requests
+
+    if not allow_private:
+        check_public(url)
 
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
     timestamp = str(int(time.time()))
@@ -99,5 +128,5 @@ def post_webhook(*, url: str, secret: str | None, payload: dict, delivery_id: in
         headers[SIGNATURE_HEADER] = sign(secret, timestamp, body)
     response = requests.post(url, data=body, headers=headers, timeout=timeout, allow_redirects=False)
     if not 200 <= response.status_code < 300:
-        raise RuntimeError(f"webhook answered {response.status_code}: {response.text[:200]}")
+        raise RuntimeError(f"webhook answered HTTP {response.status_code}")
     return response.status_code

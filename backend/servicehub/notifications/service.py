@@ -114,7 +114,8 @@ def deliver(session: Session, tenant_id: int, *, delivery_id: int) -> str:
             from servicehub.settings.service import settings_for
 
             channels.post_webhook(url=delivery.recipient, secret=settings_for(session, tenant_id).webhook_secret,
-                                  payload=delivery.payload, delivery_id=delivery.id)
+                                  payload=delivery.payload, delivery_id=delivery.id,
+                                  allow_private=settings.webhook_allow_private)
     except Exception as exc:  # noqa: BLE001 - recorded on the delivery, retried with backoff
         delivery.last_error = f"{type(exc).__name__}: {exc}"[:2000]
         if delivery.attempts >= MAX_DELIVERY_ATTEMPTS:
@@ -144,6 +145,7 @@ def list_mine(session: Session, *, actor: Actor, pagination, unread: bool | None
 def unread_count(session: Session, *, actor: Actor) -> int:
     from sqlalchemy import func
 
+    require_tenant(actor)
     return session.scalar(select(func.count()).select_from(Notification).where(
         Notification.tenant_id == actor.tenant_id, Notification.user_id == actor.id, Notification.read_at.is_(None)))
 
