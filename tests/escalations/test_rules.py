@@ -437,3 +437,17 @@ def test_the_periodic_job_reminds_each_active_group_by_the_real_clock(client, wo
     assert escalations(client, world)[0]["ticket_id"] == fresh
     assert [e["reminder_count"] for e in escalations(client, world, "crm_b", "beta")] == [1]
     assert [n["kind"] for n in inbox(client, world, "crm_b", "beta")] == ["escalation_reminder", "escalation"]
+
+
+def test_escalations_of_the_sla_sweep_are_not_reminded_one_by_one(client, world):
+    """The sweep escalates in bulk and tells digests; reminding each would flood the region."""
+    from servicehub.sla.sweep import sweep
+
+    logged = log(client, world)  # an ordinary complaint: no rule escalates it
+    due = rows(world, Ticket, Ticket.id == logged["id"])[0].response_due_at
+    with tenant_session(world) as session:
+        assert sweep(session, world.tenants["alpha"], now=due + timedelta(minutes=1))["response"] == 1
+    (escalation,) = rows(world, Escalation)
+    assert (escalation.rule.value, escalation.to_level.value) == ("sla_response", "region")
+    assert remind(world, escalation.created_at + timedelta(days=1)) == 0
+    assert rows(world, Escalation)[0].reminder_count == 0

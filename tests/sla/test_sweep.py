@@ -8,6 +8,7 @@ periodic job, which reads the real clock."""
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -61,7 +62,9 @@ def test_a_response_breach_then_a_resolution_breach_climb_a_level_each(client, w
     assert (escalation.rule.value, escalation.from_level.value, escalation.to_level.value) == (
         "sla_response", "project", "region")
     assert escalation.created_by_id is None and escalation.org_unit_id == world.unit("P-EAST-1")
-    assert escalation.reason == f"响应超时（应于 {logged.response_due_at.isoformat()} 前）"
+    # The due time as the group reads it (Beijing time, to the minute).
+    beijing = logged.response_due_at.astimezone(ZoneInfo("Asia/Shanghai"))
+    assert escalation.reason == f"响应超时（应于 {beijing:%Y-%m-%d %H:%M} 前）"
     (event,) = breach_events(client, world, ticket_id)
     assert (event["actor_name"], event["actor_id"]) == ("system", None)
     assert event["data"] == {"which": "response", "due_at": logged.response_due_at.isoformat(),

@@ -167,9 +167,14 @@ def acknowledge(session: Session, *, actor: Actor, escalation_id: int) -> Escala
     return _with_tickets(session, [escalation])[0]
 
 
+# Escalations by the SLA sweep come in bulk and are told as digests (sla/sweep.py): they are not
+# reminded one by one (a bad hour would send thousands of reminders).
+SWEEP_RULES = (Rule.sla_response, Rule.sla_resolution)
+
+
 def remind(session: Session, tenant_id: int, *, now: datetime | None = None, batch: int = 500) -> int:
     """Periodic, per tenant: an escalation nobody acknowledged is reminded every `reminder_minutes`
-    while its ticket is open (tickets closed since are left out of the batch, not skipped in it:
+    while its ticket is open (not those of the SLA sweep) (tickets closed since are left out of the batch, not skipped in it:
     else they would fill every batch and starve the open ones)."""
     from servicehub.settings.service import settings_for
 
@@ -178,7 +183,7 @@ def remind(session: Session, tenant_id: int, *, now: datetime | None = None, bat
     stmt = (select(Escalation).join(Ticket, Ticket.id == Escalation.ticket_id).where(
         Escalation.tenant_id == tenant_id, Escalation.acknowledged_at.is_(None), Escalation.created_at <= now - every,
         (Escalation.reminded_at.is_(None)) | (Escalation.reminded_at <= now - every),
-        Ticket.status.in_(OPEN_STATUSES))
+        Escalation.rule.not_in(SWEEP_RULES), Ticket.status.in_(OPEN_STATUSES))
         .order_by(Escalation.id).limit(batch))
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(of=Escalation, skip_locked=True)

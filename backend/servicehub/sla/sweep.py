@@ -12,6 +12,7 @@ The `*_breached_at` marks are no index's column or predicate, so the batch's one
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from datetime import datetime
 
@@ -27,10 +28,11 @@ from servicehub.notifications.service import roles_with
 from servicehub.orgs.models import OrgUnit
 from servicehub.settings.service import settings_for
 from servicehub.tickets.enums import NEXT_LEVEL, Level
+from servicehub.tickets.service import NUMBER_TZ
 from servicehub.tickets.models import SWEEP_RESOLVE, SWEEP_RESPONSE, Ticket, TicketEvent
 from servicehub.users.models import Membership, User
 
-BATCH = 2000
+BATCH = 5000
 KINDS = (
     # which, due column, mark column, the partial index's predicate, rule of the escalation
     ("response", Ticket.response_due_at, Ticket.response_breached_at, SWEEP_RESPONSE, Rule.sla_response),
@@ -39,17 +41,51 @@ KINDS = (
 LABEL = {"response": "响应超时", "resolution": "处理超时"}
 
 
-CHUNK = 1000  # rows per multi-row INSERT (PostgreSQL takes at most 65,535 parameters a statement)
-
-
 def _insert_ignoring_duplicates(session: Session, table, rows: list[dict]) -> None:
-    """Multi-row INSERTs (one statement per CHUNK rows, not one per row), duplicates skipped."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
+    """Insert many rows, duplicates skipped. On PostgreSQL one small statement whatever the count,
+    `INSERT … SELECT … FROM unnest(<one array per column>)`: no per-row round trips and nothing
+    for SQLAlchemy to compile per row (COPY is not allowed on tables under row-level security)."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name != "postgresql":
         from sqlalchemy.dialects.sqlite import insert
-    for start in range(0, len(rows), CHUNK):
-        session.execute(insert(table).values(rows[start:start + CHUNK]).on_conflict_do_nothing())
+
+        for start in range(0, len(rows), 500):
+            session.execute(insert(table).values(rows[start:start + 500]).on_conflict_do_nothing())
+        return
+    columns = list(rows[0])
+    arrays, selected, params = [], [], {}
+    for i, name in enumerate(columns):
+        array_type, cast = _pg_array_type(table.c[name].type)
+        values = [row[name] for row in rows]
+        if cast == "json":
+            values = [None if v is None else json.dumps(v, ensure_ascii=False) for v in values]
+        else:
+            values = [getattr(v, "value", v) for v in values]
+        params[f"p{i}"] = values
+        arrays.append(f"CAST(:p{i} AS {array_type}[])")
+        selected.append(f"u.c{i}::{cast}" if cast else f"u.c{i}")
+    names = ", ".join(f"c{i}" for i in range(len(columns)))
+    session.execute(text(
+        f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT {', '.join(selected)} "
+        f"FROM unnest({', '.join(arrays)}) AS u({names}) ON CONFLICT DO NOTHING"), params)
+
+
+def _pg_array_type(column_type) -> tuple[str, str | None]:
+    """The array type a column's values travel in, and the cast back where the column needs one."""
+    from sqlalchemy import JSON, Boolean, DateTime, Integer, TypeDecorator
+
+    if isinstance(column_type, TypeDecorator):
+        column_type = column_type.impl_instance
+    if isinstance(column_type, Integer):
+        return "integer", None
+    if isinstance(column_type, Boolean):
+        return "boolean", None
+    if isinstance(column_type, JSON):
+        return "text", "json"
+    if isinstance(column_type, DateTime):
+        return "timestamptz", None
+    return "text", None
 
 
 def sweep(session: Session, tenant_id: int, *, now: datetime | None = None, batch: int = BATCH) -> dict[str, int]:
@@ -101,19 +137,49 @@ def _mark(session: Session, tenant_id: int, rows, *, which: str, mark, rule: Rul
             else_=Ticket.escalation_level)
     session.execute(update(Ticket).where(Ticket.id.in_([r.id for r in rows])).values(values),
                     execution_options={"synchronize_session": False})
-    reason = f"{LABEL[which]}（应于 {{due}} 前）"
-    _insert_ignoring_duplicates(session, Escalation.__table__, [
-        {"tenant_id": tenant_id, "org_unit_id": r.org_unit_id, "ticket_id": r.id, "from_level": r.escalation_level.value,
-         "to_level": escalated_to[r.id].value, "rule": rule.value, "reason": reason.format(due=r.due.isoformat()),
-         "created_at": now, "reminder_count": 0}
-        for r in rows if r.id in escalated_to])
-    _insert_ignoring_duplicates(session, TicketEvent.__table__, [
-        {"tenant_id": tenant_id, "ticket_id": r.id, "at": now, "actor_id": None, "actor_name": "system",
-         "kind": "sla_breached", "data": {"which": which, "due_at": r.due.isoformat(),
-                                          "escalated_to": escalated_to[r.id].value if r.id in escalated_to else None}}
-        for r in rows])
+    _record(session, tenant_id, rows, which=which, rule=rule, now=now, escalated_to=escalated_to)
     _insert_ignoring_duplicates(session, Notification.__table__, _notes(
         session, tenant_id, rows, which=which, now=now, paths=paths, climbs=climbs, batch_key=batch_key))
+
+
+def _record(session: Session, tenant_id: int, rows, *, which: str, rule: Rule, now: datetime,
+            escalated_to: dict) -> None:
+    """The timeline entries and the escalations of a batch. On PostgreSQL two statements that take
+    one array per column and build the rest in SQL (the sweep's hot path); elsewhere plain rows."""
+    label = LABEL[which]
+    ids = [r.id for r in rows]
+    dues = [r.due for r in rows]
+    to_levels = [escalated_to[r.id].value if r.id in escalated_to else None for r in rows]
+    if session.get_bind().dialect.name == "postgresql":
+        params = {"tenant": tenant_id, "now": now, "which": which, "rule": rule.value, "label": label,
+                  "zone": NUMBER_TZ.key, "ids": ids, "dues": dues, "to_levels": to_levels,
+                  "units": [r.org_unit_id for r in rows], "from_levels": [r.escalation_level.value for r in rows]}
+        session.execute(text(
+            "INSERT INTO ticket_events (tenant_id, ticket_id, at, actor_id, actor_name, kind, data) "
+            "SELECT :tenant, u.id, :now, NULL, 'system', 'sla_breached', "
+            "json_build_object('which', CAST(:which AS text), 'due_at', u.due, 'escalated_to', u.to_level) "
+            "FROM unnest(CAST(:ids AS integer[]), CAST(:dues AS timestamptz[]), CAST(:to_levels AS text[])) "
+            "AS u(id, due, to_level)"), params)
+        session.execute(text(
+            "INSERT INTO escalations (tenant_id, org_unit_id, ticket_id, from_level, to_level, rule, reason, "
+            "created_at, reminder_count) "
+            "SELECT :tenant, u.unit, u.id, u.from_level, u.to_level, :rule, "
+            "CAST(:label AS text) || '（应于 ' || to_char(u.due AT TIME ZONE :zone, 'YYYY-MM-DD HH24:MI') || ' 前）', "
+            ":now, 0 "
+            "FROM unnest(CAST(:ids AS integer[]), CAST(:units AS integer[]), CAST(:from_levels AS text[]), "
+            "CAST(:to_levels AS text[]), CAST(:dues AS timestamptz[])) AS u(id, unit, from_level, to_level, due) "
+            "WHERE u.to_level IS NOT NULL ON CONFLICT DO NOTHING"), params)
+        return
+    _insert_ignoring_duplicates(session, TicketEvent.__table__, [
+        {"tenant_id": tenant_id, "ticket_id": r.id, "at": now, "actor_id": None, "actor_name": "system",
+         "kind": "sla_breached", "data": {"which": which, "due_at": r.due.isoformat(), "escalated_to": level}}
+        for r, level in zip(rows, to_levels)])
+    _insert_ignoring_duplicates(session, Escalation.__table__, [
+        {"tenant_id": tenant_id, "org_unit_id": r.org_unit_id, "ticket_id": r.id,
+         "from_level": r.escalation_level.value, "to_level": level, "rule": rule.value,
+         "reason": f"{label}（应于 {r.due.astimezone(NUMBER_TZ):%Y-%m-%d %H:%M} 前）", "created_at": now,
+         "reminder_count": 0}
+        for r, level in zip(rows, to_levels) if level is not None])
 
 
 def _notes(session: Session, tenant_id: int, rows, *, which: str, now: datetime, paths: dict, climbs: dict,
