@@ -357,3 +357,31 @@ def test_the_relay_sends_again_what_stayed_in_flight_too_long(client, world):
     with world.app.app_context():
         assert outbox.relay(now=now + timedelta(hours=2)) == 2
     assert sorted(n.key for n in rows(world, Notification)) == ["job:later", "job:recent", "job:stuck"]
+
+
+def test_done_messages_are_pruned_after_two_weeks_and_failed_ones_stay(client, world):
+    from datetime import timedelta
+
+    from servicehub.db import utcnow
+    from servicehub.jobs.outbox import MessageStatus, OutboxMessage, prune
+
+    give_contact(client, world, "hq_crm", email="crm@alpha.example.com")  # so an email is queued too
+    for group in ("alpha", "beta"):
+        log(client, world, tenant=group, who="pa1" if group == "alpha" else "pa_b",
+            unit="P-EAST-1" if group == "alpha" else "B-PROJECT", is_major=True)
+    assert {m.status for m in rows(world, OutboxMessage)} == {MessageStatus.done}
+    old = utcnow() - timedelta(days=15)
+    for group in ("alpha", "beta"):
+        set_rows(world, OutboxMessage, OutboxMessage.handler.like("%evaluate"), tenant=group, done_at=old)
+    set_rows(world, OutboxMessage, OutboxMessage.handler.like("%deliver"), tenant="alpha",
+             status=MessageStatus.failed, done_at=None)
+    kept = {(m.handler, m.status) for m in rows(world, OutboxMessage)}
+    assert ("servicehub.notifications.service.deliver", MessageStatus.failed) in kept
+
+    with world.app.app_context():
+        removed = prune()
+
+    assert removed == 2  # the evaluate message of each group
+    assert not rows(world, OutboxMessage, OutboxMessage.handler.like("%evaluate"))
+    assert not rows(world, OutboxMessage, OutboxMessage.handler.like("%evaluate"), tenant="beta")
+    assert {(m.handler, m.status) for m in rows(world, OutboxMessage)} == {k for k in kept if "evaluate" not in k[0]}

@@ -24,6 +24,7 @@ def test_the_relay_the_sla_sweep_and_the_reminders_run_often():
     assert every["servicehub.sla.sweep.sweep_all"] == ("scheduled", None, 60)
     assert every["servicehub.escalations.jobs.remind_all"] == ("scheduled", None, 300)
     assert every["servicehub.customers.jobs.refresh_all_lifecycle_stages"] == ("scheduled", "10 2 * * *", None)
+    assert every["servicehub.jobs.outbox.prune"] == ("scheduled", "40 3 * * *", None)
 
 
 def test_the_first_tick_of_the_schedule_relays_what_redis_missed(app_factory, world, rq_redis):

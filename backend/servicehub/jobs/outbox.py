@@ -304,3 +304,34 @@ def relay(*, now: datetime | None = None, stale_after: timedelta = STALE_AFTER) 
         finally:
             session.close()
     return sent
+
+
+KEEP_DONE = timedelta(days=14)
+
+
+def prune(*, now: datetime | None = None, keep: timedelta = KEEP_DONE) -> int:
+    """Nightly: delete the messages done more than `keep` ago, tenant by tenant (failed ones stay,
+    for the admins to read). Returns how many went."""
+    from sqlalchemy import delete
+
+    from servicehub.jobs import job_app
+    from servicehub.tenants.models import Tenant
+
+    app = job_app()
+    cutoff = (now or utcnow()) - keep
+    removed = 0
+    with app.app_context():
+        session = new_session(app)
+        try:
+            tenant_ids = session.scalars(select(Tenant.id)).all()
+            session.commit()
+            for tenant_id in tenant_ids:
+                bind_tenant(session, tenant_id)
+                result = session.execute(delete(OutboxMessage).where(
+                    OutboxMessage.tenant_id == tenant_id, OutboxMessage.status == MessageStatus.done,
+                    OutboxMessage.done_at < cutoff))
+                removed += result.rowcount
+                session.commit()
+        finally:
+            session.close()
+    return removed

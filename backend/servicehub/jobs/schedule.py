@@ -27,6 +27,8 @@ PERIODIC: tuple[Periodic, ...] = (
              "The SLA sweep: overdue tickets are marked breached, told and climb one level.", interval=60),
     Periodic("servicehub.escalations.jobs.remind_all", "scheduled", None,
              "Remind the escalations nobody acknowledged.", interval=300),
+    Periodic("servicehub.jobs.outbox.prune", "scheduled", "40 3 * * *",
+             "Every night: forget outbox messages done more than 14 days ago (failed ones stay)."),
 )
 
 
