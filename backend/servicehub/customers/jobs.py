@@ -45,14 +45,6 @@ def refresh_lifecycle_stages(tenant_id: int, today: str | None = None) -> int:
 
 def refresh_all_lifecycle_stages() -> int:
     """The nightly fan-out: one job per active tenant, each bound to its tenant."""
-    from sqlalchemy import select
+    from servicehub.jobs import for_each_tenant
 
-    from servicehub.jobs import enqueue
-    from servicehub.tenants.models import Tenant, TenantStatus
-
-    with job_app().app_context():
-        tenant_ids = db.session.scalars(select(Tenant.id).where(Tenant.status == TenantStatus.active)).all()
-        db.session.close()
-        for tenant_id in tenant_ids:
-            enqueue("scheduled", refresh_lifecycle_stages, tenant_id)
-    return len(tenant_ids)
+    return for_each_tenant(refresh_lifecycle_stages)

@@ -7,6 +7,7 @@ Queues by purpose; a job is given ids and the tenant, never ORM objects. When RE
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 
 from flask import Flask
 
@@ -117,3 +118,36 @@ def job_app():
         _app.extensions["servicehub.db"].engine.dispose(close=False)
         _pid = os.getpid()
     return _app
+
+
+@contextmanager
+def tenant_session(tenant_id: int):
+    """A session of its own, bound to one tenant, in the job's app context (periodic per-tenant jobs)."""
+    from servicehub.db import bind_tenant
+
+    app = job_app()
+    with app.app_context():
+        session = app.extensions["servicehub.db"].sessionmaker()
+        try:
+            bind_tenant(session, tenant_id)
+            yield session
+        finally:
+            session.close()
+
+
+def for_each_tenant(func, queue: str = "scheduled") -> int:
+    """The periodic fan-out: `func(tenant_id)` as one job per active tenant; returns how many."""
+    from sqlalchemy import select
+
+    from servicehub.tenants.models import Tenant, TenantStatus
+
+    app = job_app()
+    with app.app_context():
+        session = app.extensions["servicehub.db"].sessionmaker()
+        try:
+            tenant_ids = session.scalars(select(Tenant.id).where(Tenant.status == TenantStatus.active)).all()
+        finally:
+            session.close()
+        for tenant_id in tenant_ids:
+            enqueue(queue, func, tenant_id)
+    return len(tenant_ids)

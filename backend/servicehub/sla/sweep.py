@@ -243,31 +243,14 @@ def _holders_by_unit(session: Session, tenant_id: int, unit_ids, perm: Perm) -> 
 
 
 def sweep_tenant(tenant_id: int) -> dict[str, int]:
-    from servicehub.jobs import job_app
-    from servicehub.jobs.outbox import new_session
+    from servicehub.jobs import tenant_session
 
-    app = job_app()
-    with app.app_context():
-        session = new_session(app)
-        try:
-            return sweep(session, tenant_id)
-        finally:
-            session.close()
+    with tenant_session(tenant_id) as session:
+        return sweep(session, tenant_id)
 
 
 def sweep_all() -> int:
     """Every minute (RQ's cron): one sweep job per active tenant."""
-    from servicehub.jobs import enqueue, job_app
-    from servicehub.jobs.outbox import new_session
-    from servicehub.tenants.models import Tenant, TenantStatus
+    from servicehub.jobs import for_each_tenant
 
-    app = job_app()
-    with app.app_context():
-        session = new_session(app)
-        try:
-            tenant_ids = session.scalars(select(Tenant.id).where(Tenant.status == TenantStatus.active)).all()
-        finally:
-            session.close()
-        for tenant_id in tenant_ids:
-            enqueue("scheduled", sweep_tenant, tenant_id)
-    return len(tenant_ids)
+    return for_each_tenant(sweep_tenant)
