@@ -1,0 +1,127 @@
+import { defineStore } from 'pinia'
+import { ref } from 'vue'
+import { api, pagination, unwrap, type Pagination, type Schemas, type Ticket } from '@/api/client'
+import type { paths } from '@/api/schema'
+
+export type TicketQuery = NonNullable<paths['/api/v1/tickets']['get']['parameters']['query']>
+export type TicketCreate = Schemas['TicketCreate']
+export type TicketEvent = Schemas['Event']
+export type Comment = Schemas['Comment']
+export type Category = Schemas['Category']
+export type TicketStatus = Ticket['status']
+
+export const TICKET_TYPES = ['complaint', 'repair', 'inquiry', 'suggestion', 'praise'] as const
+export const TICKET_STATUSES = ['new', 'assigned', 'in_progress', 'resolved', 'closed', 'cancelled'] as const
+export const OPEN_STATUSES = ['new', 'assigned', 'in_progress'] as const
+export const PRIORITIES = ['urgent', 'high', 'normal', 'low'] as const
+export const CHANNELS = ['phone', 'hotline', 'walk_in', 'wechat', 'web', 'email', 'letter', 'other'] as const
+export const SENSITIVES = ['media', 'lawsuit', 'government_hotline'] as const
+
+/** The moves the API accepts from a status (illegal ones answer 409; who may do them is the API's call). */
+export function nextStatuses(status: TicketStatus | undefined): NonNullable<TicketStatus>[] {
+  switch (status) {
+    case 'new':
+    case 'assigned':
+      return ['in_progress', 'cancelled']
+    case 'in_progress':
+      return ['resolved', 'cancelled']
+    case 'resolved':
+      return ['closed', 'in_progress']
+    case 'closed':
+      return ['in_progress']
+    default:
+      return []
+  }
+}
+
+export interface CategoryNode {
+  value: number
+  label: string
+  children?: CategoryNode[]
+}
+
+export function categoryTree(categories: Category[]): CategoryNode[] {
+  const byParent = new Map<number | null, Category[]>()
+  for (const c of categories.filter((c) => c.is_active !== false)) {
+    const key = c.parent_id ?? null
+    byParent.set(key, [...(byParent.get(key) ?? []), c])
+  }
+  const build = (parent: number | null): CategoryNode[] =>
+    (byParent.get(parent) ?? [])
+      .sort((a, b) => (a.sort_order ?? 0) - (b.sort_order ?? 0))
+      .map((c) => {
+        const children = build(c.id as number)
+        return { value: c.id as number, label: c.name as string, ...(children.length ? { children } : {}) }
+      })
+  return build(null)
+}
+
+/** Tickets: every call of the feature goes through here (components never fetch). */
+export const useTicketStore = defineStore('tickets', () => {
+  const categories = ref<Category[]>([])
+
+  async function list(query: TicketQuery): Promise<{ items: Ticket[]; page: Pagination | null }> {
+    const result = await api.GET('/api/v1/tickets', { params: { query } })
+    return { items: unwrap(result) as Ticket[], page: pagination(result.response) }
+  }
+
+  /** The ticket and its ETag (the version, for If-Match). */
+  async function get(id: number): Promise<{ ticket: Ticket; etag: string }> {
+    const result = await api.GET('/api/v1/tickets/{ticket_id}', { params: { path: { ticket_id: id } } })
+    const ticket = unwrap(result) as Ticket
+    return { ticket, etag: result.response.headers.get('ETag') ?? `"${ticket.version}"` }
+  }
+
+  async function events(id: number): Promise<TicketEvent[]> {
+    return unwrap(await api.GET('/api/v1/tickets/{ticket_id}/events', { params: { path: { ticket_id: id }, query: { page_size: 100 } } })) as TicketEvent[]
+  }
+
+  async function comments(id: number): Promise<Comment[]> {
+    return unwrap(await api.GET('/api/v1/tickets/{ticket_id}/comments', { params: { path: { ticket_id: id }, query: { page_size: 100 } } })) as Comment[]
+  }
+
+  async function addComment(id: number, body: string, kind: 'internal' | 'reply'): Promise<Comment> {
+    return unwrap(await api.POST('/api/v1/tickets/{ticket_id}/comments', { params: { path: { ticket_id: id } }, body: { body, kind } })) as Comment
+  }
+
+  async function create(body: TicketCreate, idempotencyKey: string): Promise<Ticket> {
+    return unwrap(await api.POST('/api/v1/tickets', { params: { header: { 'Idempotency-Key': idempotencyKey } }, body })) as Ticket
+  }
+
+  async function transition(id: number, etag: string, to: NonNullable<TicketStatus>, reason?: string): Promise<Ticket> {
+    return unwrap(
+      await api.POST('/api/v1/tickets/{ticket_id}/transitions', {
+        params: { path: { ticket_id: id }, header: { 'If-Match': etag } },
+        body: reason ? { to, reason } : { to },
+      }),
+    ) as Ticket
+  }
+
+  async function escalate(id: number, etag: string, reason: string): Promise<void> {
+    unwrap(
+      await api.POST('/api/v1/tickets/{ticket_id}/escalate', {
+        params: { path: { ticket_id: id }, header: { 'If-Match': etag } },
+        body: { reason },
+      }),
+    )
+  }
+
+  async function loadCategories(): Promise<Category[]> {
+    if (!categories.value.length) {
+      categories.value = unwrap(await api.GET('/api/v1/categories', { params: { query: { page_size: 100 } } })) as Category[]
+    }
+    return categories.value
+  }
+
+  /** Projects the caller can reach (the API scopes the list). */
+  async function projects(): Promise<{ id: number; name: string }[]> {
+    const units = unwrap(await api.GET('/api/v1/org-units', { params: { query: { kind: 'project', page_size: 100 } } })) as Schemas['OrgUnit'][]
+    return units.filter((u) => u.is_active !== false).map((u) => ({ id: u.id as number, name: u.name as string }))
+  }
+
+  async function findCustomers(q: string): Promise<Schemas['Customer'][]> {
+    return unwrap(await api.GET('/api/v1/customers', { params: { query: { q, page_size: 5 } } })) as Schemas['Customer'][]
+  }
+
+  return { categories, list, get, events, comments, addComment, create, transition, escalate, loadCategories, projects, findCustomers }
+})
