@@ -6,9 +6,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+SPA_PORT ?= 5173
+FRONT := frontend
+FRONT_STAMP := $(FRONT)/node_modules/.installed
 
 .PHONY: run test test-pg test-sqlite install worker openapi migrate seed clean bench-customers bench-tickets \
-	bench-background
+	bench-background spa
 
 $(STAMP): backend/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,23 +21,31 @@ $(STAMP): backend/pyproject.toml
 
 install: $(STAMP)
 
+$(FRONT_STAMP): $(FRONT)/package-lock.json
+	cd $(FRONT) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $(FRONT_STAMP)
+
+# The SPA, built into frontend/dist (served by `vite preview` next to the API, or by nginx).
+spa: $(FRONT_STAMP)
+	cd $(FRONT) && npm run build
+
 migrate: install
 	$(BIN)/servicehub db upgrade
 
 seed: migrate
 	$(BIN)/servicehub seed demo
 
-# Quick local run: SQLite under var/, jobs in-process unless REDIS_URL is set.
-run: seed
+# Quick local run: SQLite under var/, jobs in-process unless REDIS_URL is set; the built SPA is
+# served by `vite preview`, which proxies /api to the API.
+run: seed spa
 	@echo ""
+	@echo "  ServiceHub:      http://$(HOST):$(SPA_PORT)/   (group demo, e.g. project_agent / Demo@2026)"
 	@echo "  ServiceHub API:  http://$(HOST):$(PORT)/api/v1   (health: /api/v1/health, spec: /openapi.json)"
 	@echo ""
-	@if [ -n "$$REDIS_URL" ]; then \
-		trap 'kill 0' EXIT; $(BIN)/servicehub worker --with-scheduler & \
-		$(BIN)/servicehub serve --host $(HOST) --port $(PORT); \
-	else \
-		$(BIN)/servicehub serve --host $(HOST) --port $(PORT); \
-	fi
+	@trap 'kill 0' EXIT; \
+	if [ -n "$$REDIS_URL" ]; then $(BIN)/servicehub worker --with-scheduler & fi; \
+	$(BIN)/servicehub serve --host $(HOST) --port $(PORT) & \
+	cd $(FRONT) && SERVICEHUB_API=http://$(HOST):$(PORT) npx vite preview --host $(HOST) --port $(SPA_PORT) --strictPort
 
 worker: install
 	$(BIN)/servicehub worker --with-scheduler
@@ -42,8 +53,10 @@ worker: install
 openapi: install
 	$(BIN)/servicehub openapi
 
-# Every test: on PostgreSQL + Redis when they are reachable (CI: always), then on SQLite alone.
-test: install
+# Every test: the SPA's unit tests and build, then the API's (and the browser's, tests/e2e, when
+# Chromium is installed) on PostgreSQL + Redis when they are reachable (CI: always), then on SQLite.
+test: install spa
+	cd $(FRONT) && npm test
 	$(BIN)/python -m pytest tests -q -ra
 	@if [ "$$($(BIN)/python -c 'import tests.conftest as c; print(c.BACKEND)')" = "postgres" ]; then \
 		echo "--- again on SQLite alone, jobs in-process ---"; \

@@ -68,8 +68,14 @@ if not USE_REDIS:
     collect_ignore_glob.append("redis/*")
 
 
-def pytest_report_header(config):
-    return [f"servicehub: database={BACKEND}, redis={'yes' if USE_REDIS else 'no (in-process jobs)'}"]
+def pytest_report_header(config, start_path):
+    lines = [f"servicehub: database={BACKEND}, redis={'yes' if USE_REDIS else 'no (in-process jobs)'}"]
+    # tests/e2e/conftest.py says it itself when it is on the command line.
+    if not any(Path(arg).resolve().is_relative_to(Path(__file__).parent / "e2e") for arg in config.args):
+        from tests.e2e.conftest import e2e_header
+
+        lines.append(e2e_header())
+    return lines
 
 
 TABLES = ("audit_log", "memberships", "users", "org_units", "tenants", "platform_admins", "revoked_sessions",

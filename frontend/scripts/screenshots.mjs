@@ -63,6 +63,6 @@ await hq.waitForSelector('[data-test=ticket-table]')
 const projects = new Set((await hq.locator('.el-table__body tr td:nth-child(5)').allInnerTexts()).map((s) => s.trim()))
 console.log('hq_crm menu:', (await hq.locator('.el-menu-item').allInnerTexts()).join(' | '))
 console.log('hq_crm sees projects:', [...projects].join(', '))
-await hq.screenshot({ path: `${OUT}tickets-hq.png` })
+await hq.screenshot({ path: `${OUT}tickets.png` })
 
 await browser.close()
