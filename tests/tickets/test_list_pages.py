@@ -62,3 +62,26 @@ def test_a_project_filter_within_the_callers_reach_lists_the_same_tickets_as_wit
     # A unit outside the caller's reach finds nothing (the filter never widens the scope).
     outside, meta = _page(client, world, page_size=100, org_unit_id=world.unit("P-EAST-2"))
     assert outside == [] and meta["total"] == 0
+
+
+def test_mine_lists_the_tickets_the_caller_holds_or_took_first(client, world, eight_tickets):
+    """我的工单: assigned to me, or logged by me (first responder); `mine=false` is the rest."""
+    pm1 = world.headers("pm1")
+    listed = client.get(api("/tickets"), query_string={"page_size": 100}, headers=pm1).get_json()
+    handed = listed[0]["id"]
+    response = client.patch(api(f"/tickets/{handed}"), headers=pm1, json={"assignee_id": world.user("pm1")})
+    assert response.status_code == 200, response.get_json()
+    logged = client.post(api("/tickets"), headers=pm1, json={
+        "type": "inquiry", "channel": "walk_in", "org_unit_id": world.unit("P-EAST-1"), "title": "经理登记",
+        "description": "来访"}).get_json()["id"]
+
+    def ids(**query):
+        response = client.get(api("/tickets"), query_string={"page_size": 100, **query}, headers=pm1)
+        assert response.status_code == 200, response.get_json()
+        return {t["id"] for t in response.get_json()}
+
+    assert ids(mine="true") == {handed, logged}
+    assert ids(mine="false") == ids() - {handed, logged}
+    # pa1 took all eight first; none of pm1's own is pa1's.
+    pa1 = client.get(api("/tickets"), query_string={"page_size": 100, "mine": "true"}, headers=world.headers("pa1"))
+    assert {t["id"] for t in pa1.get_json()} == ids() - {logged}

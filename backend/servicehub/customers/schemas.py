@@ -19,7 +19,7 @@ class Phone(Text):
         return value
 
 
-class Masked(fields.Field):
+class Masked(fields.String):
     """Shown as stored only to callers whose role grants customer.pii (`obj.pii_visible`)."""
 
     def __init__(self, masker, **kwargs):

@@ -111,6 +111,7 @@ class TicketQuerySchema(Schema):
     escalation_level = fields.Enum(Level)
     is_major = fields.Boolean()
     overdue = fields.Boolean(metadata={"description": "Open and past its response or resolution due time."})
+    mine = fields.Boolean(metadata={"description": "Assigned to the caller or taken first by the caller (我的工单)."})
     created_from = Timestamp()
     created_to = Timestamp()
     sort = fields.String(load_default="-created_at", validate=validate.OneOf(SORTS))

@@ -106,7 +106,7 @@ def _may(actor: Actor, perm: Perm, ticket: Ticket) -> bool:
 def list_tickets(session: Session, *, actor: Actor, pagination, q=None, type=None, status=None, priority=None,
                  category_id=None, org_unit_id=None, assignee_id=None, first_responder_id=None, customer_id=None,
                  property_id=None, function=None, escalation_level=None, is_major=None, overdue=None,
-                 created_from=None, created_to=None, sort="-created_at", after=None) -> list[Ticket]:
+                 mine=None, created_from=None, created_to=None, sort="-created_at", after=None) -> list[Ticket]:
     require_tenant(actor)
     units = _unit_subtree(actor, org_unit_id) if org_unit_id is not None else None
     if units is not None and units <= actor.full_reach(Perm.ticket_read):
@@ -136,6 +136,11 @@ def list_tickets(session: Session, *, actor: Actor, pagination, q=None, type=Non
     if overdue is not None:
         clause = Ticket.overdue_clause(utcnow())
         stmt = stmt.where(clause if overdue else ~clause)
+    if mine is True:
+        stmt = stmt.where(or_(Ticket.assignee_id == actor.id, Ticket.first_responder_id == actor.id))
+    elif mine is False:  # written out: NOT(assignee_id = me) is NULL, not true, for an unassigned ticket
+        stmt = stmt.where(or_(Ticket.assignee_id.is_(None), Ticket.assignee_id != actor.id),
+                          Ticket.first_responder_id != actor.id)
     if created_from is not None:
         stmt = stmt.where(Ticket.created_at >= created_from)
     if created_to is not None:

@@ -2835,6 +2835,8 @@ export interface paths {
                     is_major?: boolean;
                     /** @description Open and past its response or resolution due time. */
                     overdue?: boolean;
+                    /** @description Assigned to the caller or taken first by the caller (我的工单). */
+                    mine?: boolean;
                     created_from?: string;
                     created_to?: string;
                     sort?: "-created_at" | "created_at" | "-updated_at" | "updated_at" | "resolve_due_at" | "-resolve_due_at" | "number";
@@ -4703,7 +4705,7 @@ export interface components {
             };
         };
         Phone: {
-            readonly phone?: unknown;
+            readonly phone?: string;
             is_primary?: boolean;
         };
         Customer: {
@@ -4714,10 +4716,10 @@ export interface components {
             kind?: "person" | "company";
             name?: string;
             /** @description Primary phone; masked (138****1234) without customer.pii. */
-            readonly phone?: unknown;
+            readonly phone?: string;
             /** @description Every phone, primary first; masked likewise. */
             phones?: components["schemas"]["Phone"][];
-            readonly id_number?: unknown;
+            readonly id_number?: string | null;
             /** @description True when phone and ID number are masked for the caller. */
             pii_masked?: boolean;
             email?: string | null;
