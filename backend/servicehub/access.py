@@ -127,7 +127,8 @@ class Actor:
     def is_platform(self) -> bool:
         return self.kind == "platform"
 
-    def _subtree(self, unit_id: int) -> set[int]:
+    def subtree(self, unit_id: int) -> set[int]:
+        """`unit_id` and every unit below it (nothing for a unit not in the caller's tenant)."""
         root = self.units.get(unit_id)
         if root is None:
             return set()
@@ -137,7 +138,7 @@ class Actor:
     def _reach_by_perm(self) -> dict[Perm, frozenset[int]]:
         reach: dict[Perm, set[int]] = {}
         for grant in self.grants:
-            subtree = self._subtree(grant.org_unit_id)
+            subtree = self.subtree(grant.org_unit_id)
             for perm in ROLE_PERMISSIONS[grant.role]:
                 reach.setdefault(perm, set()).update(subtree)
         return {perm: frozenset(ids) for perm, ids in reach.items()}
@@ -148,7 +149,7 @@ class Actor:
         for grant in self.grants:
             if grant.role in ASSIGNED_ONLY_ROLES:
                 continue
-            subtree = self._subtree(grant.org_unit_id)
+            subtree = self.subtree(grant.org_unit_id)
             for perm in ROLE_PERMISSIONS[grant.role]:
                 reach.setdefault(perm, set()).update(subtree)
         return {perm: frozenset(ids) for perm, ids in reach.items()}
@@ -163,7 +164,7 @@ class Actor:
         found: dict[str | None, set[int]] = {}
         for grant in self.grants:
             if grant.role in ASSIGNED_ONLY_ROLES and perm in ROLE_PERMISSIONS[grant.role]:
-                found.setdefault(grant.function, set()).update(self._subtree(grant.org_unit_id) - full)
+                found.setdefault(grant.function, set()).update(self.subtree(grant.org_unit_id) - full)
         return {function: frozenset(ids) for function, ids in found.items() if ids}
 
     @cached_property
@@ -171,7 +172,7 @@ class Actor:
         """Every unit some membership reaches: the caller may know these exist."""
         ids: set[int] = set()
         for grant in self.grants:
-            ids |= self._subtree(grant.org_unit_id)
+            ids |= self.subtree(grant.org_unit_id)
         return frozenset(ids)
 
     def reach(self, perm: Perm) -> frozenset[int]:
@@ -206,3 +207,13 @@ def require_tenant(actor: Actor) -> None:
 
     if actor.tenant_id is None:
         raise Forbidden("Platform administrators have no access to a group's data.")
+
+
+def require_groupwide(actor: Actor, perm: Perm, message: str) -> None:
+    """Group-wide settings: `perm` must be held at the hq (reaching every unit), else 403."""
+    from servicehub.errors import Forbidden
+
+    require_tenant(actor)
+    require(actor, perm)
+    if not actor.reaches_everything(perm):
+        raise Forbidden(message)

@@ -99,9 +99,7 @@ def list_alerts(session: Session, *, actor: Actor, pagination, acknowledged=None
     if acknowledged is not None:
         stmt = stmt.where(Alert.acknowledged_at.is_not(None) if acknowledged else Alert.acknowledged_at.is_(None))
     if org_unit_id is not None:
-        root = actor.units.get(org_unit_id)
-        units = [u.id for u in actor.units.values() if root and u.path.startswith(root.path)]
-        stmt = stmt.where(Alert.org_unit_id.in_(units))
+        stmt = stmt.where(Alert.org_unit_id.in_(sorted(actor.subtree(org_unit_id))))
     return paginate_query(session, stmt.order_by(Alert.id.desc()), pagination)
 
 

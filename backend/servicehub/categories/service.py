@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from servicehub.access import Actor, Perm, require, require_tenant
+from servicehub.access import Actor, Perm, require_groupwide, require_tenant
 from servicehub.audit.service import record
 from servicehub.categories.defaults import default_rows
 from servicehub.categories.models import Category
-from servicehub.errors import Conflict, Forbidden, Invalid, NotFound
+from servicehub.errors import Conflict, Invalid, NotFound
 from servicehub.extensions import paginate_query
 from servicehub.users.models import Function
 
@@ -54,9 +54,7 @@ def subtree_ids(categories: dict[int, Category], root_id: int) -> set[int]:
 
 def _require_manage(actor: Actor) -> None:
     """The tree is the group's: edited by whoever holds settings.manage at the hq."""
-    require(actor, Perm.settings_manage)
-    if not actor.reaches_everything(Perm.settings_manage):
-        raise Forbidden("Categories are managed at headquarters.")
+    require_groupwide(actor, Perm.settings_manage, "Categories are managed at headquarters.")
 
 
 def list_categories(session: Session, *, actor: Actor, pagination, parent_id=None, is_active=None) -> list[Category]:

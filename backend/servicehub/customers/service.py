@@ -74,7 +74,7 @@ def search_branches(q: str, *, postgresql: bool = False) -> list:
     if len(q) >= PARTIAL_MIN:
         # Anywhere in the name: this also covers the name and the given name from their start.
         # (No index serves it for the app's role: LIKE is not leakproof, see `starts_with`.)
-        return [Customer.name.like(f"%{_escape_like(q)}%", escape="\\")]
+        return [Customer.name.like(f"%{escape_like(q)}%", escape="\\")]
     # Full name from its start ("张伟"), or the given name after a one-character surname ("伟明"):
     # both are b-tree prefix lookups.
     by_name = starts_with(Customer.name, q, postgresql=postgresql)
@@ -84,7 +84,7 @@ def search_branches(q: str, *, postgresql: bool = False) -> list:
 PARTIAL_MIN = 3  # pg_trgm needs three characters
 
 
-def _escape_like(value: str) -> str:
+def escape_like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
@@ -96,7 +96,7 @@ def starts_with(column, prefix: str, *, postgresql: bool):
     leakproof, starts_with is; a LIKE prefix would read every customer of the tenant."""
     if postgresql:
         return column.op("^@", is_comparison=True)(prefix)
-    return column.like(f"{_escape_like(prefix)}%", escape="\\")
+    return column.like(f"{escape_like(prefix)}%", escape="\\")
 
 
 def tag_clause(session: Session, tag: str):

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from servicehub.access import Actor, Perm, require_tenant
 from servicehub.db import utcnow
-from servicehub.errors import Conflict, Forbidden, NotFound
+from servicehub.errors import Conflict, Forbidden
 from servicehub.escalations.models import Escalation, Rule
 from servicehub.extensions import paginate_query
 from servicehub.notifications import service as notifications

@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from servicehub.access import ROLE_PERMISSIONS, Actor, Perm, require_tenant
+from servicehub.access import ROLE_PERMISSIONS, Actor, Perm, require_groupwide, require_tenant
 from servicehub.db import utcnow
 from servicehub.errors import NotFound
 from servicehub.extensions import paginate_query
@@ -195,10 +195,4 @@ def list_jobs(session: Session, *, actor: Actor, pagination, status=None) -> lis
 
 
 def _require_admin(actor: Actor) -> None:
-    from servicehub.access import require
-    from servicehub.errors import Forbidden
-
-    require_tenant(actor)
-    require(actor, Perm.audit_read)
-    if not actor.reaches_everything(Perm.audit_read):
-        raise Forbidden("Deliveries and background jobs are for the group's administrators.")
+    require_groupwide(actor, Perm.audit_read, "Deliveries and background jobs are for the group's administrators.")

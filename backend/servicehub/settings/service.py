@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from servicehub.access import Actor, Perm, require, require_tenant
+from servicehub.access import Actor, Perm, require_groupwide
 from servicehub.audit.service import record
-from servicehub.errors import Forbidden
 from servicehub.settings.models import DEFAULTS, ServiceSettings
 
 
@@ -18,10 +17,7 @@ def settings_for(session: Session, tenant_id: int) -> ServiceSettings:
 
 
 def _require_manage(actor: Actor) -> None:
-    require_tenant(actor)
-    require(actor, Perm.settings_manage)
-    if not actor.reaches_everything(Perm.settings_manage):
-        raise Forbidden("Service settings are managed at headquarters.")
+    require_groupwide(actor, Perm.settings_manage, "Service settings are managed at headquarters.")
 
 
 def get_settings(session: Session, *, actor: Actor) -> ServiceSettings:

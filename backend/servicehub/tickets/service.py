@@ -31,7 +31,7 @@ from servicehub.errors import (
     UnsupportedMediaType,
 )
 from servicehub.escalations.models import Escalation, Rule
-from servicehub.extensions import MAX_ID, MAX_OFFSET
+from servicehub.extensions import MAX_ID, MAX_OFFSET, paginate_query
 from servicehub.orgs.models import OrgUnit, OrgUnitKind
 from servicehub.scoping import get_scoped, reachable_unit, select_scoped
 from servicehub.sla.defaults import INTAKE_MINUTES
@@ -108,7 +108,7 @@ def list_tickets(session: Session, *, actor: Actor, pagination, q=None, type=Non
                  property_id=None, function=None, escalation_level=None, is_major=None, overdue=None,
                  mine=None, created_from=None, created_to=None, sort="-created_at", after=None) -> list[Ticket]:
     require_tenant(actor)
-    units = _unit_subtree(actor, org_unit_id) if org_unit_id is not None else None
+    units = actor.subtree(org_unit_id) if org_unit_id is not None else None
     if units is not None and units <= actor.full_reach(Perm.ticket_read):
         # Units the caller reads in full: the scope adds nothing but an OR ("or mine") that keeps
         # PostgreSQL from reading the list off its index.
@@ -187,13 +187,6 @@ def _count(session: Session, stmt, pagination) -> None:
     pagination.item_count = min(found, COUNT_CAP)
 
 
-def _unit_subtree(actor: Actor, unit_id: int) -> set[int]:
-    root = actor.units.get(unit_id)
-    if root is None:
-        return set()
-    return {u.id for u in actor.units.values() if u.path.startswith(root.path)}
-
-
 def _encode_cursor(ticket: Ticket) -> str:
     raw = f"{ticket.created_at.isoformat()}|{ticket.id}"
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
@@ -219,11 +212,11 @@ def _search(session: Session, q: str):
     """The ticket number (whole, or its tail), words of title or description, or the customer
     (phone, last 4 digits, unit 3-2-1201, name) as the customer search reads them."""
     from servicehub.customers.models import Customer
-    from servicehub.customers.service import search_branches
+    from servicehub.customers.service import escape_like, search_branches
 
     q = q.strip()
     postgresql = session.get_bind().dialect.name == "postgresql"
-    pattern = f"%{_escape_like(q)}%"
+    pattern = f"%{escape_like(q)}%"
     customers = select(Customer.id).where(or_(*search_branches(q, postgresql=postgresql)))
     clauses = [Ticket.title.like(pattern, escape="\\"), Ticket.description.like(pattern, escape="\\"),
                Ticket.customer_id.in_(customers)]
@@ -234,32 +227,22 @@ def _search(session: Session, q: str):
     return or_(*clauses)
 
 
-def _escape_like(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+def _of_ticket(session: Session, actor: Actor, ticket_id: int, model, pagination) -> list:
+    """A ticket's events, comments or attachments, oldest first (the ticket within reach, else 404)."""
+    ticket = get_scoped(session, Ticket, ticket_id, actor, Perm.ticket_read)
+    return paginate_query(session, select(model).where(model.ticket_id == ticket.id).order_by(model.id), pagination)
 
 
 def list_events(session: Session, *, actor: Actor, ticket_id: int, pagination) -> list[TicketEvent]:
-    ticket = get_scoped(session, Ticket, ticket_id, actor, Perm.ticket_read)
-    stmt = select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.id)
-    return _page(session, stmt, pagination)
+    return _of_ticket(session, actor, ticket_id, TicketEvent, pagination)
 
 
 def list_comments(session: Session, *, actor: Actor, ticket_id: int, pagination) -> list[TicketComment]:
-    ticket = get_scoped(session, Ticket, ticket_id, actor, Perm.ticket_read)
-    stmt = select(TicketComment).where(TicketComment.ticket_id == ticket.id).order_by(TicketComment.id)
-    return _page(session, stmt, pagination)
+    return _of_ticket(session, actor, ticket_id, TicketComment, pagination)
 
 
 def list_attachments(session: Session, *, actor: Actor, ticket_id: int, pagination) -> list[TicketAttachment]:
-    ticket = get_scoped(session, Ticket, ticket_id, actor, Perm.ticket_read)
-    stmt = select(TicketAttachment).where(TicketAttachment.ticket_id == ticket.id).order_by(TicketAttachment.id)
-    return _page(session, stmt, pagination)
-
-
-def _page(session, stmt, pagination):
-    from servicehub.extensions import paginate_query
-
-    return paginate_query(session, stmt, pagination)
+    return _of_ticket(session, actor, ticket_id, TicketAttachment, pagination)
 
 
 # --- the timeline -----------------------------------------------------------------------------------
