@@ -1,4 +1,9 @@
 import type zhCN from './zh-CN'
+import * as customers from '@/features/customers/messages'
+import * as alerts from '@/features/alerts/messages'
+import * as notificationCenter from '@/features/notifications/messages'
+import * as dashboard from '@/features/dashboard/messages'
+import * as admin from '@/features/admin/messages'
 
 // English mirror of `zh-CN.ts` (typed against it, so no key goes missing).
 const en: typeof zhCN = {
@@ -35,7 +40,21 @@ const en: typeof zhCN = {
     sessionExpired: 'Your session expired, please sign in again',
     units: 'Units',
   },
-  nav: { tickets: 'Tickets', intake: 'Intake', escalations: 'Escalations', notifications: 'Notifications' },
+  nav: {
+    tickets: 'Tickets',
+    intake: 'Intake',
+    escalations: 'Escalations',
+    notifications: 'Notifications',
+    dashboard: 'Dashboard',
+    customers: 'Customer files',
+    alerts: 'Group complaints',
+    admin: 'Administration',
+    orgUnits: 'Organisation',
+    users: 'Users & roles',
+    categories: 'Categories',
+    slaPolicies: 'Service time limits',
+  },
+  scope: { label: 'Scope', all: 'Everything I can see', inactive: 'inactive' },
   errors: {
     forbiddenTitle: 'No permission',
     forbidden: 'You do not have permission to open this page. Ask your administrator.',
@@ -208,5 +227,10 @@ const en: typeof zhCN = {
     },
   },
   notifications: { title: 'Notifications', unread: '{n} unread' },
+  customers: customers.en,
+  alerts: alerts.en,
+  notificationCenter: notificationCenter.en,
+  dashboard: dashboard.en,
+  admin: admin.en,
 }
 export default en

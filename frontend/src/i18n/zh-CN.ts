@@ -1,3 +1,9 @@
+import * as customers from '@/features/customers/messages'
+import * as alerts from '@/features/alerts/messages'
+import * as notificationCenter from '@/features/notifications/messages'
+import * as dashboard from '@/features/dashboard/messages'
+import * as admin from '@/features/admin/messages'
+
 // Every visible string of the SPA, in Chinese (the default). `en.ts` mirrors these keys.
 export default {
   app: { name: 'ServiceHub 客户服务平台', short: 'ServiceHub' },
@@ -38,7 +44,16 @@ export default {
     intake: '工单受理',
     escalations: '升级待办',
     notifications: '通知',
+    dashboard: '服务看板',
+    customers: '一户一档',
+    alerts: '群诉预警',
+    admin: '系统管理',
+    orgUnits: '组织架构',
+    users: '用户与授权',
+    categories: '问题分类',
+    slaPolicies: '服务时限',
   },
+  scope: { label: '查看范围', all: '全部范围', inactive: '已停用' },
   errors: {
     forbiddenTitle: '无权限',
     forbidden: '您没有访问此页面的权限，如需开通请联系管理员。',
@@ -211,4 +226,9 @@ export default {
     },
   },
   notifications: { title: '通知', unread: '{n} 条未读' },
+  customers: customers.zh,
+  alerts: alerts.zh,
+  notificationCenter: notificationCenter.zh,
+  dashboard: dashboard.zh,
+  admin: admin.zh,
 }

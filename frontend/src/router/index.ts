@@ -1,7 +1,18 @@
-import { createRouter, createWebHistory, type RouteLocationNormalized } from 'vue-router'
+import { createRouter, createWebHistory, type RouteLocationNormalized, type RouteRecordRaw } from 'vue-router'
 import { useAuthStore } from '@/stores/auth'
 import { setAuthFailureHandler } from '@/api/client'
+import type { Component } from 'vue'
 import AppLayout from '@/layout/AppLayout.vue'
+import { routes as tickets } from '@/features/tickets/routes'
+import { routes as escalations } from '@/features/escalations/routes'
+import { routes as customers } from '@/features/customers/routes'
+import { routes as alerts } from '@/features/alerts/routes'
+import { routes as notifications } from '@/features/notifications/routes'
+import { routes as dashboard } from '@/features/dashboard/routes'
+import { routes as admin } from '@/features/admin/routes'
+
+/** Every signed-in screen; each feature declares its own (and its menu entry in `meta.menu`). */
+export const featureRoutes = [...dashboard, ...tickets, ...escalations, ...alerts, ...customers, ...notifications, ...admin]
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -9,6 +20,10 @@ declare module 'vue-router' {
     /** The user needs at least one of these permissions. */
     permissions?: string[]
     title?: string
+    /** Shown in the side menu (when the user has the permissions), sorted by `order`. */
+    menu?: { label: string; icon: Component; order: number }
+    /** The menu entry to highlight on a page that has none of its own. */
+    activeMenu?: string
   }
 }
 
@@ -20,32 +35,9 @@ export const router = createRouter({
       path: '/',
       component: AppLayout,
       children: [
-        { path: '', redirect: { name: 'tickets' } },
-        {
-          path: 'tickets',
-          name: 'tickets',
-          component: () => import('@/features/tickets/views/TicketListView.vue'),
-          meta: { permissions: ['ticket.read'], title: 'nav.tickets' },
-        },
-        {
-          path: 'tickets/new',
-          name: 'intake',
-          component: () => import('@/features/tickets/views/IntakeView.vue'),
-          meta: { permissions: ['ticket.write'], title: 'nav.intake' },
-        },
-        {
-          path: 'tickets/:id(\\d+)',
-          name: 'ticket',
-          component: () => import('@/features/tickets/views/TicketDetailView.vue'),
-          props: (route) => ({ id: Number(route.params.id) }),
-          meta: { permissions: ['ticket.read'] },
-        },
-        {
-          path: 'escalations',
-          name: 'escalations',
-          component: () => import('@/features/escalations/views/EscalationInboxView.vue'),
-          meta: { permissions: ['escalation.handle'], title: 'nav.escalations' },
-        },
+        { path: '', redirect: { name: 'home' } },
+        ...featureRoutes,
+        { path: 'home', name: 'home', redirect: () => ({ name: homeRoute() }) },
         { path: 'forbidden', name: 'forbidden', component: () => import('@/features/errors/views/ForbiddenView.vue') },
         { path: ':rest(.*)*', name: 'not-found', component: () => import('@/features/errors/views/NotFoundView.vue') },
       ],
@@ -53,15 +45,27 @@ export const router = createRouter({
   ],
 })
 
-export function allowed(route: Pick<RouteLocationNormalized, 'meta'>, can: (p: string) => boolean): boolean {
-  const needed = route.meta.permissions
+/** The first menu screen the user may open (the dashboard for managers, the ticket list for agents). */
+export function homeRoute(): string {
+  const auth = useAuthStore()
+  const first = menuRoutes().find((r) => allowed(r, auth.can))
+  return (first?.name as string | undefined) ?? 'tickets'
+}
+
+/** Routes with a menu entry, in menu order. */
+export function menuRoutes(): RouteRecordRaw[] {
+  return featureRoutes.filter((r) => r.meta?.menu).sort((a, b) => (a.meta!.menu!.order - b.meta!.menu!.order))
+}
+
+export function allowed(route: Pick<RouteLocationNormalized, 'meta'> | RouteRecordRaw, can: (p: string) => boolean): boolean {
+  const needed = route.meta?.permissions
   return !needed || needed.some(can)
 }
 
 router.beforeEach(async (to) => {
   const auth = useAuthStore()
   await auth.ensureLoaded()
-  if (to.meta.public) return auth.signedIn && to.name === 'login' ? { name: 'tickets' } : true
+  if (to.meta.public) return auth.signedIn && to.name === 'login' ? { name: 'home' } : true
   if (!auth.signedIn) return { name: 'login', query: { redirect: to.fullPath } }
   if (!allowed(to, auth.can)) return { name: 'forbidden', query: { from: to.fullPath } }
   return true
