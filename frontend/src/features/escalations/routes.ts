@@ -6,6 +6,6 @@ export const routes: RouteRecordRaw[] = [
     path: 'escalations',
     name: 'escalations',
     component: () => import('./views/EscalationInboxView.vue'),
-    meta: { permissions: ['escalation.handle'], title: 'nav.escalations', menu: { label: 'nav.escalations', icon: Promotion, order: 40 } },
+    meta: { permissions: ['escalation.handle'], title: 'nav.escalations', menu: { label: 'nav.escalations', icon: Promotion, order: 30 } },
   },
 ]
