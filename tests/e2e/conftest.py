@@ -21,6 +21,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 DIST = Path(__file__).resolve().parents[2] / "frontend" / "dist"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 VIEWPORT = {"width": 1366, "height": 768}
+TABLET = {"width": 768, "height": 1024}
 
 
 def why_not_collected() -> str | None:
@@ -112,12 +113,12 @@ def browser():
 
 @pytest.fixture
 def new_page(browser, live_server):
-    """Open a page in a fresh context (its own cookies), 1366×768, zh-CN, base URL of the live server.
-    Uncaught errors of the page fail the test."""
+    """Open a page in a fresh context (its own cookies), 1366×768 unless told (a tablet in portrait:
+    `TABLET`), zh-CN, base URL of the live server. Uncaught errors of the page fail the test."""
     contexts, errors = [], []
 
-    def open_page():
-        context = browser.new_context(viewport=VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai",
+    def open_page(viewport=VIEWPORT):
+        context = browser.new_context(viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai",
                                       base_url=live_server["base_url"])
         context.set_default_timeout(10_000)
         contexts.append(context)

@@ -10,57 +10,15 @@ add their own tickets to it.
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-import servicehub.models  # noqa: F401  (every mapper)
 from servicehub.customers.models import Customer
-from servicehub.db import bind_tenant
 from servicehub.escalations.models import Escalation
-from servicehub.jobs.outbox import new_session
 from servicehub.orgs.models import OrgUnit
-from servicehub.seed import DEMO_PASSWORD, DEMO_SLUG
-from servicehub.tenants.models import Tenant
 from servicehub.tickets.models import Ticket
-
-TICKET_NUMBER = re.compile(r"DEMO-\d+")
-
-
-@contextmanager
-def demo_session(app):
-    """A session of its own bound to the demo group (row-level security applies on PostgreSQL)."""
-    session = new_session(app)
-    try:
-        tenant_id = session.scalars(select(Tenant.id).where(Tenant.slug == DEMO_SLUG)).one()
-        bind_tenant(session, tenant_id)
-        yield session
-    finally:
-        session.close()
-
-
-def unit_id(app, code: str) -> int:
-    with demo_session(app) as session:
-        return session.scalars(select(OrgUnit.id).where(OrgUnit.code == code)).one()
-
-
-def project_ids(app, region: str) -> list[int]:
-    with demo_session(app) as session:
-        parent = select(OrgUnit.id).where(OrgUnit.code == region).scalar_subquery()
-        return list(session.scalars(select(OrgUnit.id).where(OrgUnit.parent_id == parent)))
-
-
-def sign_in(page, username: str, screenshot=None) -> None:
-    page.goto("/login")
-    page.fill("input[name=tenant]", DEMO_SLUG)
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    if screenshot:
-        screenshot(page, "login")
-    page.click("[data-test=login-submit]")
-    expect(page).to_have_url(re.compile(r"/tickets"))
-    expect(page.locator("[data-test=ticket-table]")).to_be_visible()
+from tests.e2e.helpers import csrf, demo_session, project_ids, sign_in, unit_id
 
 
 def test_project_agent_takes_a_phone_complaint(new_page, live_server, screenshot):
@@ -117,8 +75,7 @@ def test_hq_acknowledges_the_escalation_of_a_major_complaint(new_page, live_serv
     # The project's front desk logs a major complaint through the API, as the browser would.
     agent = new_page()
     sign_in(agent, "project_agent")
-    csrf = next(c["value"] for c in agent.context.cookies() if c["name"] == "csrf_access_token")
-    response = agent.request.post("/api/v1/tickets", headers={"X-CSRF-TOKEN": csrf}, data={
+    response = agent.request.post("/api/v1/tickets", headers=csrf(agent), data={
         "type": "complaint", "channel": "walk_in", "org_unit_id": unit_id(app, "SH-BJ"), "priority": "urgent",
         "title": title, "description": "6户业主联名来访，反映暴雨后外墙渗水，要求给出整改方案。",
         "is_major": True, "households_affected": 6})
@@ -129,10 +86,10 @@ def test_hq_acknowledges_the_escalation_of_a_major_complaint(new_page, live_serv
 
     page = new_page()
     sign_in(page, "hq_crm")
+    page.goto("/tickets")
     # Headquarters sees every project's tickets, the new major complaint among them.
     expect(page.locator("[data-test=ticket-table] .el-table__row", has_text=ticket["number"])).to_contain_text("重大")
     screenshot(page, "tickets")
-    screenshot(page, "tickets-hq")  # the older name of the same screen (frontend/scripts/screenshots.mjs)
 
     page.click(".el-menu-item:has-text('升级待办')")
     expect(page).to_have_url(re.compile(r"/escalations$"))

@@ -1424,6 +1424,7 @@ export interface paths {
                     stage?: "prospect" | "pending_owner" | "break_in" | "stable" | "veteran" | "lost";
                     tier?: "normal" | "vip" | "key_account";
                     kind?: "person" | "company";
+                    /** @description Customers visible in this unit or any unit below it. */
                     org_unit_id?: number;
                     tag?: string;
                     page?: number;
@@ -1467,7 +1468,7 @@ export interface paths {
             };
         };
         put?: never;
-        /** Open a customer file. A phone already on file answers 409 naming the existing customer. */
+        /** Open a customer file. A phone already on file answers 409 (naming that file if the caller may read it). */
         post: {
             parameters: {
                 query?: never;
@@ -1553,9 +1554,13 @@ export interface paths {
             };
             cookie?: never;
         };
+        /** The customer file, phone and ID number masked; `reveal=true` unmasks them (audited). */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description Answer phone and ID number unmasked (needs customer.pii in one of the customer's units, else 403); the read is written to the audit log (`customer.pii_viewed`). */
+                    reveal?: boolean;
+                };
                 header?: never;
                 path: {
                     customer_id: number;
@@ -1600,6 +1605,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
             };
         };
         put?: never;
@@ -1679,6 +1685,73 @@ export interface paths {
                 422: components["responses"]["UNPROCESSABLE_ENTITY"];
             };
         };
+        trace?: never;
+    };
+    "/api/v1/customers/{customer_id}/properties": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customer_id: number;
+            };
+            cookie?: never;
+        };
+        /** The units the customer holds or held (current relations first) in projects within the caller's reach. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    customer_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Holding"][];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/customers/{customer_id}/timeline": {
@@ -3110,6 +3183,78 @@ export interface paths {
         };
         trace?: never;
     };
+    "/api/v1/tickets/{ticket_id}/assignees": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticket_id: number;
+            };
+            cookie?: never;
+        };
+        /**
+         * Who may be assigned this ticket.
+         * @description Active colleagues whose membership works tickets (ticket.write) at its project or above it, fewest
+         *     open tickets first (then by name); not paginated. For whoever may route the ticket: ticket.assign
+         *     at the project, or its first responder while it is new (else 403).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    ticket_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Assignee"][];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tickets/{ticket_id}/transitions": {
         parameters: {
             query?: never;
@@ -4488,6 +4633,166 @@ export interface paths {
         };
         trace?: never;
     };
+    "/api/v1/reports/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The dashboard's figures.
+         * @description Totals, SLA, satisfaction, tickets by status, type and category, the weekly trend and the projects
+         *     with the most open complaints, within the caller's report.read reach. The period defaults to the
+         *     last 12 weeks of the group's calendar (Asia/Shanghai), this one included.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description This org unit and every unit below it (404 outside the caller's report.read reach); the caller's whole reach when omitted. */
+                    org_unit_id?: number;
+                    /** @description First day of the period, inclusive, in the group's calendar (Asia/Shanghai). Default: the Monday 11 weeks before the Monday of date_to's week (12 weeks in all). */
+                    date_from?: string;
+                    /** @description Last day of the period, inclusive (default today). At most 366 days after date_from, and not before it (422). */
+                    date_to?: string;
+                    /** @description Only these ticket types (repeat the parameter); every figure follows it. */
+                    type?: ("complaint" | "repair" | "inquiry" | "suggestion" | "praise")[];
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ReportOverview"];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/breakdown": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Tickets created in the period, grouped by one dimension.
+         * @description Each group with its open, overdue and resolved tickets and its on-time resolution rate; largest group
+         *     first (then by key); groups without tickets are left out. Not paginated: at most as many rows as the
+         *     dimension has values.
+         */
+        get: {
+            parameters: {
+                query: {
+                    /** @description This org unit and every unit below it (404 outside the caller's report.read reach); the caller's whole reach when omitted. */
+                    org_unit_id?: number;
+                    /** @description First day of the period, inclusive, in the group's calendar (Asia/Shanghai). Default: the Monday 11 weeks before the Monday of date_to's week (12 weeks in all). */
+                    date_from?: string;
+                    /** @description Last day of the period, inclusive (default today). At most 366 days after date_from, and not before it (422). */
+                    date_to?: string;
+                    /** @description Only these ticket types (repeat the parameter); every figure follows it. */
+                    type?: ("complaint" | "repair" | "inquiry" | "suggestion" | "praise")[];
+                    /** @description What to group by. `category`: top-level categories (sub-categories counted in theirs), or with category_id that category's direct children; `project` and `region`: org unit ids (a region groups the projects under it). */
+                    dimension: "type" | "status" | "priority" | "channel" | "category" | "project" | "region";
+                    /** @description Only tickets of this category and the categories below it (404 when unknown). */
+                    category_id?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ReportBreakdownRow"][];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -4715,13 +5020,16 @@ export interface components {
             /** @enum {string} */
             kind?: "person" | "company";
             name?: string;
-            /** @description Primary phone; masked (138****1234) without customer.pii. */
+            /** @description Primary phone; masked (138****1234) unless revealed (`GET /customers/{id}?reveal=true`). */
             readonly phone?: string;
             /** @description Every phone, primary first; masked likewise. */
             phones?: components["schemas"]["Phone"][];
+            /** @description Masked (3101**********1234) likewise. */
             readonly id_number?: string | null;
-            /** @description True when phone and ID number are masked for the caller. */
+            /** @description True when phone and ID number are masked in this answer. */
             pii_masked?: boolean;
+            /** @description True when the caller may reveal them (customer.pii in one of the customer's units). */
+            pii_revealable?: boolean;
             email?: string | null;
             /** @enum {string} */
             source_channel?: "walk_in" | "phone" | "referral" | "online" | "event" | "sales_office" | "import" | "other";
@@ -4775,6 +5083,59 @@ export interface components {
             phones?: string[];
             phone?: string;
             is_lost?: boolean;
+        };
+        Ownership: {
+            id?: number;
+            customer_id?: number;
+            property_id?: number;
+            org_unit_id?: number;
+            /** @enum {string} */
+            relation?: "owner" | "co_owner" | "resident";
+            /** Format: date */
+            since?: string | null;
+            /** Format: date */
+            until?: string | null;
+            /** Format: date-time */
+            created_at?: string;
+        };
+        Warranty: {
+            component?: string;
+            label?: string;
+            years?: number;
+            /** Format: date */
+            expires_on?: string | null;
+            in_warranty?: boolean;
+        };
+        Property: {
+            id?: number;
+            org_unit_id?: number;
+            building?: string;
+            unit?: string;
+            room?: string;
+            /** @description building-unit-room, as front desks say it (3-2-1201). */
+            label?: string;
+            floor?: number | null;
+            /**
+             * Format: decimal
+             * @description m², e.g. "89.50".
+             */
+            floor_area?: string | null;
+            /** @enum {string} */
+            type?: "residential" | "villa" | "commercial" | "office" | "parking" | "other";
+            /** Format: date */
+            handover_date?: string | null;
+            /** @description The warranty clock by component. */
+            warranty?: components["schemas"]["Warranty"][];
+            /** Format: date-time */
+            created_at?: string;
+            /** Format: date-time */
+            updated_at?: string;
+        };
+        Holding: {
+            ownership?: components["schemas"]["Ownership"];
+            property?: components["schemas"]["Property"];
+            /** @description The name of the unit's project (`property.org_unit_id`). */
+            project_name?: string;
         };
         TimelineEntry: {
             /** Format: date-time */
@@ -4835,39 +5196,6 @@ export interface components {
             /** Format: date-time */
             finished_at?: string | null;
         };
-        Warranty: {
-            component?: string;
-            label?: string;
-            years?: number;
-            /** Format: date */
-            expires_on?: string | null;
-            in_warranty?: boolean;
-        };
-        Property: {
-            id?: number;
-            org_unit_id?: number;
-            building?: string;
-            unit?: string;
-            room?: string;
-            /** @description building-unit-room, as front desks say it (3-2-1201). */
-            label?: string;
-            floor?: number | null;
-            /**
-             * Format: decimal
-             * @description m², e.g. "89.50".
-             */
-            floor_area?: string | null;
-            /** @enum {string} */
-            type?: "residential" | "villa" | "commercial" | "office" | "parking" | "other";
-            /** Format: date */
-            handover_date?: string | null;
-            /** @description The warranty clock by component. */
-            warranty?: components["schemas"]["Warranty"][];
-            /** Format: date-time */
-            created_at?: string;
-            /** Format: date-time */
-            updated_at?: string;
-        };
         PropertyCreate: {
             floor?: number | null;
             floor_area?: number | null;
@@ -4905,20 +5233,6 @@ export interface components {
             type?: "residential" | "villa" | "commercial" | "office" | "parking" | "other";
             /** Format: date */
             handover_date?: string | null;
-        };
-        Ownership: {
-            id?: number;
-            customer_id?: number;
-            property_id?: number;
-            org_unit_id?: number;
-            /** @enum {string} */
-            relation?: "owner" | "co_owner" | "resident";
-            /** Format: date */
-            since?: string | null;
-            /** Format: date */
-            until?: string | null;
-            /** Format: date-time */
-            created_at?: string;
         };
         OwnerCreate: {
             customer_id?: number;
@@ -5096,6 +5410,21 @@ export interface components {
              */
             contacted_at?: string | null;
         };
+        Assignee: {
+            /** @description The user: send it as `assignee_id`. */
+            id?: number;
+            name?: string;
+            username?: string;
+            /** @description Their roles that work tickets (ticket.write) at the ticket's project or above it. */
+            roles?: ("tenant_admin" | "hq_crm" | "region_manager" | "region_agent" | "project_manager" | "project_agent" | "engineer" | "viewer")[];
+            /**
+             * @description The function of their membership nearest the project.
+             * @enum {string|null}
+             */
+            function?: "customer_service" | "engineering" | "sales" | "property" | "design" | "marketing" | null;
+            /** @description Tickets assigned to them that are open now (new, assigned, in progress), in the whole group. */
+            open_tickets?: number;
+        };
         TicketUpdate: {
             title?: string;
             description?: string;
@@ -5206,10 +5535,17 @@ export interface components {
             kind?: string;
             /** @description The project. */
             org_unit_id?: number;
+            /** @description The project's name. */
+            org_unit_name?: string | null;
             category_id?: number;
+            category_name?: string | null;
+            /** @description The name of the category's parent (工程质量 for 渗漏); null for a top-level category. */
+            category_parent_name?: string | null;
             building?: string | null;
             ticket_ids?: number[];
             ticket_count?: number;
+            /** @description Households affected, added up over the cluster's complaints. */
+            households_affected?: number;
             window_days?: number;
             /** Format: date-time */
             first_at?: string;
@@ -5220,6 +5556,7 @@ export interface components {
             /** Format: date-time */
             acknowledged_at?: string | null;
             acknowledged_by_id?: number | null;
+            acknowledged_by_name?: string | null;
         };
         Notification: {
             id?: number;
@@ -5312,6 +5649,116 @@ export interface components {
             webhook_url?: string | null;
             webhook_secret?: string | null;
             sms_on_major?: boolean;
+        };
+        ReportPeriod: {
+            /**
+             * Format: date
+             * @description First day, inclusive.
+             */
+            from?: string;
+            /**
+             * Format: date
+             * @description Last day, inclusive.
+             */
+            to?: string;
+        };
+        ReportTotals: {
+            /** @description Tickets created in the period. */
+            created?: number;
+            /** @description Tickets resolved in the period (resolved_at in it; created at any time). */
+            resolved?: number;
+            /** @description Tickets open now (new, assigned, in_progress), created at any time. */
+            open_now?: number;
+            /** @description Tickets open now and past their response due time (not yet responded to) or their resolution due time: the tickets list's `overdue=true`. */
+            overdue_now?: number;
+            /** @description Major complaints (重大投诉) open now. */
+            major_open_now?: number;
+        };
+        ReportSla: {
+            /** @description Tickets whose response target is decided: responded to (first reply to the customer, assignment or work started), or past response_due_at while still open (a ticket cancelled before its due time is not counted). */
+            response_total?: number;
+            /** @description Responded to no later than response_due_at (later sets the ticket's sla_breached). */
+            response_met?: number;
+            /** @description response_met / response_total, 4 decimal places; null when response_total is 0. */
+            response_rate?: number | null;
+            /** @description Tickets whose resolution target is decided: resolved (resolved_at set, also when closed since), or past resolve_due_at while still open (a ticket cancelled before its due time is not counted). */
+            resolution_total?: number;
+            /** @description Resolved no later than resolve_due_at (later sets the ticket's sla_breached); for a reopened ticket, its last resolution. */
+            resolution_met?: number;
+            /** @description resolution_met / resolution_total, 4 decimal places; null when resolution_total is 0. */
+            resolution_rate?: number | null;
+        };
+        ReportSatisfaction: {
+            /** @description Tickets created in the period with a satisfaction score. */
+            count?: number;
+            /** @description Their mean score (1–5), 2 decimal places; null without any. */
+            average?: number | null;
+        };
+        ReportStatusCount: {
+            /** @enum {string} */
+            key?: "new" | "assigned" | "in_progress" | "resolved" | "closed" | "cancelled";
+            count?: number;
+        };
+        ReportTypeCount: {
+            /** @enum {string} */
+            key?: "complaint" | "repair" | "inquiry" | "suggestion" | "praise";
+            count?: number;
+        };
+        ReportCategoryCount: {
+            /** @description A top-level category's id, or `none` for uncategorised tickets. */
+            key?: string;
+            /** @description The category's name (null for `none`). */
+            label?: string | null;
+            count?: number;
+        };
+        ReportWeek: {
+            /**
+             * Format: date
+             * @description The Monday starting the week (Asia/Shanghai).
+             */
+            week_start?: string;
+            /** @description Created in this week and in the period. */
+            created?: number;
+            /** @description Resolved in this week and in the period. */
+            resolved?: number;
+        };
+        ReportProject: {
+            org_unit_id?: number;
+            name?: string;
+            /** @description Complaints open now (created at any time). */
+            open_complaints?: number;
+        };
+        ReportOverview: {
+            period?: components["schemas"]["ReportPeriod"];
+            totals?: components["schemas"]["ReportTotals"];
+            sla?: components["schemas"]["ReportSla"];
+            satisfaction?: components["schemas"]["ReportSatisfaction"];
+            /** @description Tickets created in the period by their status now; every status, in workflow order. */
+            by_status?: components["schemas"]["ReportStatusCount"][];
+            /** @description Tickets created in the period by type; every type. */
+            by_type?: components["schemas"]["ReportTypeCount"][];
+            /** @description Tickets created in the period by top-level category (sub-categories counted in theirs), most first; categories without tickets left out. */
+            by_category?: components["schemas"]["ReportCategoryCount"][];
+            /** @description One row per week (Monday first) the period touches, oldest first, zeros included. */
+            trend?: components["schemas"]["ReportWeek"][];
+            /** @description The (at most 10) projects with the most complaints open now, then by name; only those with any. */
+            top_projects?: components["schemas"]["ReportProject"][];
+        };
+        ReportBreakdownRow: {
+            /** @description The group: the enum value (type, status, priority, channel), a category id (or `none`), an org unit id (project, region). */
+            key?: string;
+            /** @description The category's or org unit's name; null for enum values and `none`. */
+            label?: string | null;
+            /** @description Tickets created in the period. */
+            count?: number;
+            /** @description Of them, open now. */
+            open?: number;
+            /** @description Of them, open now and overdue (as the tickets list's `overdue=true`). */
+            overdue?: number;
+            /** @description Of them, resolved (resolved_at set; also when closed since). */
+            resolved?: number;
+            /** @description Of them, resolved in time: the overview's sla.resolution_rate for this group; null when no resolution target is decided yet. */
+            resolution_rate?: number | null;
         };
     };
     responses: {

@@ -1,5 +1,47 @@
 // Visible strings of this feature: `zh` is the default, `en` is typed against it (no key goes missing).
 // Wired into the locale files as the top-level key of the feature (see `src/i18n/zh-CN.ts`).
-export const zh = {}
+export const zh = {
+  title: '群诉预警',
+  hint: '同一项目（或楼栋）同一问题分类的投诉在时间窗内达到阈值即触发预警，通知区域与集团',
+  pending: '待确认',
+  all: '全部',
+  project: '项目',
+  building: '{building}栋',
+  category: '问题分类',
+  tickets: '涉及工单',
+  ticketCount: '{n} 起',
+  households: '涉及 {n} 户',
+  window: '时间窗',
+  windowDays: '{n} 天内',
+  raisedAt: '预警时间',
+  status: '状态',
+  acknowledged: '已确认',
+  acknowledge: '确认接收',
+  acknowledgedOk: '已确认接收该预警',
+  viewTickets: '查看工单',
+  emptyPending: '暂无待确认的群诉预警',
+  empty: '暂无群诉预警',
+}
 
-export const en: typeof zh = {}
+export const en: typeof zh = {
+  title: 'Group-complaint alerts',
+  hint: 'Complaints of one category in one project (or building) reaching the threshold within the window raise an alert to the region and HQ',
+  pending: 'Pending',
+  all: 'All',
+  project: 'Project',
+  building: 'Building {building}',
+  category: 'Category',
+  tickets: 'Tickets',
+  ticketCount: '{n}',
+  households: '{n} households',
+  window: 'Window',
+  windowDays: 'within {n} days',
+  raisedAt: 'Raised',
+  status: 'Status',
+  acknowledged: 'Acknowledged',
+  acknowledge: 'Acknowledge',
+  acknowledgedOk: 'Alert acknowledged',
+  viewTickets: 'View tickets',
+  emptyPending: 'No pending group-complaint alert',
+  empty: 'No group-complaint alert',
+}

@@ -1,4 +1,12 @@
 import type { RouteRecordRaw } from 'vue-router'
+import { Warning } from '@element-plus/icons-vue'
 
-// Screens of this feature (built in issue 6); each route with `meta.menu` appears in the side menu.
-export const routes: RouteRecordRaw[] = []
+export const routes: RouteRecordRaw[] = [
+  {
+    path: 'alerts',
+    name: 'alerts',
+    component: () => import('./views/AlertListView.vue'),
+    // GET /alerts needs ticket.read; acknowledging needs escalation.handle (region / hq).
+    meta: { permissions: ['ticket.read'], title: 'nav.alerts', menu: { label: 'nav.alerts', icon: Warning, order: 35 } },
+  },
+]

@@ -1,4 +1,18 @@
 import type { RouteRecordRaw } from 'vue-router'
+import { User } from '@element-plus/icons-vue'
 
-// Screens of this feature (built in issue 6); each route with `meta.menu` appears in the side menu.
-export const routes: RouteRecordRaw[] = []
+export const routes: RouteRecordRaw[] = [
+  {
+    path: 'customers',
+    name: 'customers',
+    component: () => import('./views/CustomerListView.vue'),
+    meta: { permissions: ['customer.read'], title: 'nav.customers', menu: { label: 'nav.customers', icon: User, order: 50 } },
+  },
+  {
+    path: 'customers/:id(\\d+)',
+    name: 'customer',
+    component: () => import('./views/CustomerDetailView.vue'),
+    props: (route) => ({ id: Number(route.params.id) }),
+    meta: { permissions: ['customer.read'], activeMenu: '/customers' },
+  },
+]

@@ -1,4 +1,11 @@
 import type { RouteRecordRaw } from 'vue-router'
 
-// Screens of this feature (built in issue 6); each route with `meta.menu` appears in the side menu.
-export const routes: RouteRecordRaw[] = []
+export const routes: RouteRecordRaw[] = [
+  {
+    // Every signed-in user's inbox; the header's bell opens it (no menu entry).
+    path: 'notifications',
+    name: 'notifications',
+    component: () => import('./views/NotificationListView.vue'),
+    meta: { title: 'nav.notifications' },
+  },
+]

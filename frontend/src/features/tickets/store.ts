@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
-import { api, pagination, unwrap, type Pagination, type Schemas, type Ticket } from '@/api/client'
+import { API_PREFIX, ApiError, api, pagination, unwrap, type Pagination, type Schemas, type Ticket } from '@/api/client'
 import type { paths } from '@/api/schema'
 
 export type TicketQuery = NonNullable<paths['/api/v1/tickets']['get']['parameters']['query']>
@@ -9,6 +9,10 @@ export type TicketEvent = Schemas['Event']
 export type Comment = Schemas['Comment']
 export type Category = Schemas['Category']
 export type TicketStatus = Ticket['status']
+export type TicketUpdate = Schemas['TicketUpdate']
+export type Attachment = Schemas['Attachment']
+export type Assignee = Schemas['Assignee']
+export type TicketFunction = NonNullable<TicketUpdate['function']>
 
 export const TICKET_TYPES = ['complaint', 'repair', 'inquiry', 'suggestion', 'praise'] as const
 export const TICKET_STATUSES = ['new', 'assigned', 'in_progress', 'resolved', 'closed', 'cancelled'] as const
@@ -16,6 +20,23 @@ export const OPEN_STATUSES = ['new', 'assigned', 'in_progress'] as const
 export const PRIORITIES = ['urgent', 'high', 'normal', 'low'] as const
 export const CHANNELS = ['phone', 'hotline', 'walk_in', 'wechat', 'web', 'email', 'letter', 'other'] as const
 export const SENSITIVES = ['media', 'lawsuit', 'government_hotline'] as const
+export const FUNCTIONS = ['customer_service', 'engineering', 'sales', 'property', 'design', 'marketing'] as const satisfies readonly TicketFunction[]
+
+/** The API's limit for one attachment (ATTACHMENT_MAX_BYTES, 10 MB by default); a larger file answers 413. */
+export const ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+/** What the API accepts (it reads the type from the bytes; anything else answers 415). */
+export const ATTACHMENT_ACCEPT = 'image/jpeg,image/png,image/webp,image/gif,image/heic,.heic,application/pdf,video/mp4'
+/** The types a browser shows inline (HEIC is not one of them in most browsers). */
+const PREVIEWABLE = new Set(['image/jpeg', 'image/png', 'image/webp', 'image/gif'])
+
+export function isPreviewable(attachment: Attachment): boolean {
+  return PREVIEWABLE.has(attachment.content_type ?? '')
+}
+
+/** The file itself: served with the session cookie, so it works as an `<img src>` or a download link. */
+export function attachmentUrl(ticketId: number, attachmentId: number): string {
+  return `${API_PREFIX}/tickets/${ticketId}/attachments/${attachmentId}`
+}
 
 /** The moves the API accepts from a status (illegal ones answer 409; who may do them is the API's call). */
 export function nextStatuses(status: TicketStatus | undefined): NonNullable<TicketStatus>[] {
@@ -32,6 +53,11 @@ export function nextStatuses(status: TicketStatus | undefined): NonNullable<Tick
     default:
       return []
   }
+}
+
+/** A write that lost a race (412: the ticket changed since it was loaded) or no longer fits it (409). */
+export function isConflict(error: unknown): boolean {
+  return error instanceof ApiError && (error.code === 412 || error.code === 409)
 }
 
 export interface CategoryNode {
@@ -56,6 +82,12 @@ export function categoryTree(categories: Category[]): CategoryNode[] {
   return build(null)
 }
 
+/** A ticket answer with its ETag (the version, for the next If-Match). */
+function withEtag(result: { data?: Ticket; error?: unknown; response: Response }): { ticket: Ticket; etag: string } {
+  const ticket = unwrap(result)
+  return { ticket, etag: result.response.headers.get('ETag') ?? `"${ticket.version}"` }
+}
+
 /** Tickets: every call of the feature goes through here (components never fetch). */
 export const useTicketStore = defineStore('tickets', () => {
   const categories = ref<Category[]>([])
@@ -67,9 +99,24 @@ export const useTicketStore = defineStore('tickets', () => {
 
   /** The ticket and its ETag (the version, for If-Match). */
   async function get(id: number): Promise<{ ticket: Ticket; etag: string }> {
-    const result = await api.GET('/api/v1/tickets/{ticket_id}', { params: { path: { ticket_id: id } } })
-    const ticket = unwrap(result) as Ticket
-    return { ticket, etag: result.response.headers.get('ETag') ?? `"${ticket.version}"` }
+    return withEtag(await api.GET('/api/v1/tickets/{ticket_id}', { params: { path: { ticket_id: id } } }))
+  }
+
+  /** Edit, re-prioritise (the API moves the due times), route or (re)assign; a stale `etag` answers 412. */
+  async function update(id: number, etag: string, changes: TicketUpdate): Promise<{ ticket: Ticket; etag: string }> {
+    return withEtag(
+      await api.PATCH('/api/v1/tickets/{ticket_id}', { params: { path: { ticket_id: id }, header: { 'If-Match': etag } }, body: changes }),
+    )
+  }
+
+  /** Who may take the ticket, fewest open tickets first (403 for whoever may not route it). */
+  async function assignees(id: number): Promise<Assignee[]> {
+    return unwrap(await api.GET('/api/v1/tickets/{ticket_id}/assignees', { params: { path: { ticket_id: id } } })) as Assignee[]
+  }
+
+  /** 派单 / 改派: assigning a new ticket makes it assigned; a reassignment needs a reason. */
+  async function assign(id: number, etag: string, assigneeId: number, reason?: string): Promise<{ ticket: Ticket; etag: string }> {
+    return update(id, etag, reason ? { assignee_id: assigneeId, reason } : { assignee_id: assigneeId })
   }
 
   async function events(id: number): Promise<TicketEvent[]> {
@@ -106,6 +153,26 @@ export const useTicketStore = defineStore('tickets', () => {
     )
   }
 
+  async function attachments(id: number): Promise<Attachment[]> {
+    return unwrap(await api.GET('/api/v1/tickets/{ticket_id}/attachments', { params: { path: { ticket_id: id }, query: { page_size: 100 } } })) as Attachment[]
+  }
+
+  /** One file as multipart/form-data, through the same client (cookies, X-CSRF-TOKEN, one refresh on 401). */
+  async function upload(id: number, file: File): Promise<Attachment> {
+    return unwrap(
+      await api.POST('/api/v1/tickets/{ticket_id}/attachments', {
+        params: { path: { ticket_id: id } },
+        // The spec types a binary part as a string; the serializer puts the File itself in the form.
+        body: { file: file as unknown as string },
+        bodySerializer: () => {
+          const form = new FormData()
+          form.append('file', file, file.name)
+          return form
+        },
+      }),
+    ) as Attachment
+  }
+
   async function loadCategories(): Promise<Category[]> {
     if (!categories.value.length) {
       categories.value = unwrap(await api.GET('/api/v1/categories', { params: { query: { page_size: 100 } } })) as Category[]
@@ -123,5 +190,8 @@ export const useTicketStore = defineStore('tickets', () => {
     return unwrap(await api.GET('/api/v1/customers', { params: { query: { q, page_size: 5 } } })) as Schemas['Customer'][]
   }
 
-  return { categories, list, get, events, comments, addComment, create, transition, escalate, loadCategories, projects, findCustomers }
+  return {
+    categories, list, get, update, assignees, assign, events, comments, addComment, attachments, upload,
+    create, transition, escalate, loadCategories, projects, findCustomers,
+  }
 })

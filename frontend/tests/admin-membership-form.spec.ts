@@ -1,0 +1,139 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { flushPromises, mount } from '@vue/test-utils'
+import { createPinia, setActivePinia } from 'pinia'
+import ElementPlus from 'element-plus'
+import { i18n } from '@/i18n'
+import type { Me } from '@/api/client'
+import { useAuthStore } from '@/stores/auth'
+import MembershipForm from '@/features/admin/components/MembershipForm.vue'
+import UnitTreeSelect from '@/features/admin/components/UnitTreeSelect.vue'
+import { rolesFor } from '@/features/admin/roles'
+import { useAdminStore, type Membership } from '@/features/admin/store'
+
+function json(status: number, body: unknown): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } })
+}
+
+describe('rolesFor', () => {
+  it('offers each kind of unit only the roles that may be held there', () => {
+    expect(rolesFor('hq')).toEqual(['tenant_admin', 'hq_crm', 'viewer'])
+    expect(rolesFor('region')).toEqual(['region_manager', 'region_agent', 'viewer'])
+    expect(rolesFor('project')).toEqual(['project_manager', 'project_agent', 'engineer', 'viewer'])
+    expect(rolesFor(undefined)).toEqual([])
+  })
+})
+
+describe('MembershipForm', () => {
+  let calls: Request[]
+  let answers: Array<(req: Request) => Response | Promise<Response>>
+
+  beforeEach(() => {
+    setActivePinia(createPinia())
+    calls = []
+    answers = []
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (req: Request) => {
+        calls.push(req)
+        const next = answers.shift()
+        if (!next) throw new Error(`unexpected call ${req.method} ${req.url}`)
+        return next(req)
+      }),
+    )
+    useAdminStore().tree = [
+      {
+        id: 1, kind: 'hq', name: '集团', code: 'HQ', path: '/1/', is_active: true, children: [
+          {
+            id: 2, parent_id: 1, kind: 'region', name: '华东区域公司', code: 'EAST', path: '/1/2/', is_active: true, children: [
+              { id: 3, parent_id: 2, kind: 'project', name: '上海·滨江壹号', code: 'SH-BJ', path: '/1/2/3/', is_active: true, children: [] },
+            ],
+          },
+        ],
+      },
+    ]
+    useAuthStore().me = {
+      id: 1, name: '周文涛', permissions: ['user.manage'],
+      scopes: [{ org_unit_id: 1, kind: 'hq', roles: ['tenant_admin'], permissions: ['user.manage'] }],
+    } as Me
+  })
+  afterEach(() => {
+    vi.unstubAllGlobals()
+    document.body.innerHTML = ''
+  })
+
+  async function mountForm(held: Membership[] = []) {
+    const wrapper = mount(MembershipForm, {
+      props: { userId: 9, held },
+      // The unit picker (an el-tree-select) is not under test: its v-model is driven directly.
+      global: { plugins: [i18n, ElementPlus], stubs: { UnitTreeSelect: true } },
+      attachTo: document.body,
+    })
+    await flushPromises()
+    return wrapper
+  }
+  async function pickUnit(wrapper: Awaited<ReturnType<typeof mountForm>>, id: number) {
+    wrapper.findComponent(UnitTreeSelect).vm.$emit('update:modelValue', id)
+    await flushPromises()
+  }
+  const roleSelect = (wrapper: Awaited<ReturnType<typeof mountForm>>) =>
+    wrapper.findAllComponents({ name: 'ElSelect' }).find((c) => c.attributes('data-test') === 'membership-role')!
+  async function pickRole(wrapper: Awaited<ReturnType<typeof mountForm>>, role: string) {
+    roleSelect(wrapper).vm.$emit('update:modelValue', role)
+    await flushPromises()
+  }
+  const roleOptions = (wrapper: Awaited<ReturnType<typeof mountForm>>) =>
+    wrapper.findAllComponents({ name: 'ElOption' })
+      .filter((o) => o.attributes('data-test')?.startsWith('role-option-'))
+      .map((o) => ({ role: o.props('value'), disabled: o.props('disabled') }))
+
+  it('asks for the unit first, then offers only the roles fitting its kind', async () => {
+    const wrapper = await mountForm()
+    expect(roleSelect(wrapper).props('disabled')).toBe(true)
+    expect(roleOptions(wrapper)).toEqual([])
+
+    await pickUnit(wrapper, 2)
+    expect(roleOptions(wrapper).map((o) => o.role)).toEqual(['region_manager', 'region_agent', 'viewer'])
+
+    await pickUnit(wrapper, 3)
+    expect(roleOptions(wrapper).map((o) => o.role)).toEqual(['project_manager', 'project_agent', 'engineer', 'viewer'])
+    expect(wrapper.text()).not.toContain('集团管理员')
+  })
+
+  it('greys out a role the user already holds at that unit, and forgets a role that no longer fits', async () => {
+    const wrapper = await mountForm([{ id: 4, user_id: 9, org_unit_id: 3, role: 'project_agent' }])
+    await pickUnit(wrapper, 3)
+    expect(roleOptions(wrapper).find((o) => o.role === 'project_agent')?.disabled).toBe(true)
+    expect(roleOptions(wrapper).find((o) => o.role === 'engineer')?.disabled).toBe(false)
+
+    await pickRole(wrapper, 'engineer')
+    await pickUnit(wrapper, 2) // an engineer is not a role of a region
+    expect(roleSelect(wrapper).props('modelValue')).toBeNull()
+    await wrapper.find('form').trigger('submit')
+    await flushPromises()
+    expect(calls).toHaveLength(0) // nothing to send without a role
+  })
+
+  it('grants the role and shows the API refusal at the field', async () => {
+    const wrapper = await mountForm()
+    await pickUnit(wrapper, 3)
+    await pickRole(wrapper, 'project_agent')
+
+    let sent: unknown
+    answers.push(async (req) => {
+      sent = await req.json()
+      return json(409, { code: 409, status: 'Conflict', message: 'The user already holds this role here.', errors: { role: ['Already held.'] } })
+    })
+    await wrapper.find('form').trigger('submit')
+    await flushPromises()
+    expect(new URL(calls[0]!.url).pathname).toBe('/api/v1/users/9/memberships')
+    expect(sent).toEqual({ org_unit_id: 3, role: 'project_agent', function: null })
+    const roleItem = wrapper.findAllComponents({ name: 'ElFormItem' }).find((c) => c.classes().includes('role'))!
+    expect(roleItem.props('error')).toBe('Already held.')
+    expect(roleItem.classes()).toContain('is-error')
+
+    answers.push(() => json(201, { id: 7, user_id: 9, org_unit_id: 3, role: 'project_agent' }))
+    await wrapper.find('form').trigger('submit')
+    await flushPromises()
+    expect(wrapper.emitted('added')?.[0]?.[0]).toMatchObject({ id: 7, role: 'project_agent' })
+  })
+})
