@@ -11,7 +11,7 @@ FRONT := frontend
 FRONT_STAMP := $(FRONT)/node_modules/.installed
 
 .PHONY: run test test-pg test-sqlite install worker openapi migrate seed clean bench-customers bench-tickets \
-	bench-background spa
+	bench-background bench-reports spa
 
 $(STAMP): backend/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -77,6 +77,11 @@ bench-customers: install
 # seeds in about a minute, drops the database at the end. Smoke run: bench/tickets.py --tickets 20000.
 bench-tickets: install
 	$(BIN)/python bench/tickets.py
+
+# The reports (overview, breakdown) on the same 2,000,000 tickets (see docs/benchmarks.md); seeds in
+# about a minute (or reuses a database kept by `bench/tickets.py --keep`). Smoke run: bench/reports.py --tickets 20000.
+bench-reports: install
+	$(BIN)/python bench/reports.py
 
 # Background work on the local PostgreSQL + Redis (db 14, flushed; see docs/benchmarks.md): POST of a
 # major complaint → the hq's inbox through 2 real workers, and the SLA sweep of 10,000 due among

@@ -17,6 +17,7 @@ and `<notification:rm_east>` the note it put in rm_east's inbox; `<alert:east1>`
 alert of three leakage complaints in P-EAST-1. Each is created only for the cases that name it. Users
 beyond the world (`beta:pm_b`, a project manager of B-PROJECT; `pm2`, of P-EAST-2) are added on
 demand too, so that a caller holding the permission meets the scope (404), not the role (403).
+Reports take an `org_unit_id` outside the caller's report.read reach as such an id (404).
 """
 
 from __future__ import annotations
@@ -190,6 +191,14 @@ ACK_ESCALATION = "/escalations/<escalation:east1>/acknowledge"
 ACK_ALERT = "/alerts/<alert:east1>/acknowledge"
 READ_NOTE = "/notifications/<notification:rm_east>/read"
 SETTINGS_CHANGE = {"major_households": 6}
+ASSIGNEES = f"{T}/assignees"
+REPORTS = ("/reports/overview", "/reports/breakdown?dimension=project")
+
+
+def _at(path: str, unit: str) -> str:
+    """`path` narrowed to an org unit (`?org_unit_id=<unit:...>`)."""
+    return f"{path}{'&' if '?' in path else '?'}org_unit_id=<unit:{unit}>"
+
 
 # (caller, method, path, body, expected status)
 MATRIX = [
@@ -480,6 +489,23 @@ MATRIX = [
     *[(who, "GET", path, None, status) for path in ("/deliveries", "/background-jobs")
       for who, status in (("admin", 200), ("beta:admin", 200), ("hq_crm", 403), ("pm1", 403), ("rm_east", 403),
                           ("viewer", 403), ("beta:pa_b", 403), ("root", 403))],
+    # --- assignee lookup: whoever may route the ticket, inside ticket.read's reach --------------------------
+    *[(who, "GET", ASSIGNEES, None, 404) for who in ("beta:pm_b", "beta:pa_b", "rm_south", "pm2", "pa2", "eng1")],
+    *[(who, "GET", ASSIGNEES, None, 403) for who in ("viewer", "ra_east", "admin", "beta:admin", "root")],
+    *[(who, "GET", ASSIGNEES, None, 200) for who in ("pm1", "rm_east", "hq_crm", "pa1")],  # pa1: first responder
+    # --- reports: report.read over its reach; an org unit outside it answers 404 ---------------------------
+    *[(who, "GET", _at(path, unit), None, 404) for path in REPORTS for who, unit in (
+        ("beta:pm_b", "EAST"), ("beta:pm_b", "P-EAST-1"), ("beta:pm_b", "HQ"), ("rm_south", "EAST"),
+        ("rm_south", "P-EAST-1"), ("rm_east", "SOUTH"), ("rm_east", "P-SOUTH-1"), ("rm_east", "HQ"),
+        ("ra_east", "P-SOUTH-1"), ("pm1", "P-EAST-2"), ("pm1", "EAST"), ("viewer", "beta:B-PROJECT"))],
+    *[(who, "GET", path, None, 200) for path in REPORTS
+      for who in ("hq_crm", "viewer", "rm_east", "ra_east", "rm_south", "pm1", "beta:pm_b")],
+    *[(who, "GET", _at(path, unit), None, 200) for path in REPORTS for who, unit in (
+        ("hq_crm", "SOUTH"), ("viewer", "P-EAST-2"), ("rm_east", "EAST"), ("rm_east", "P-EAST-2"),
+        ("ra_east", "P-EAST-1"), ("pm1", "P-EAST-1"), ("beta:pm_b", "beta:B-PROJECT"))],
+    *[(who, "GET", path, None, 403) for path in REPORTS
+      for who in ("admin", "eng1", "pa1", "pa2", "beta:admin", "beta:pa_b", "root")],
+    *[(who, "GET", _at(path, "P-EAST-1"), None, 403) for path in REPORTS for who in ("eng1", "pa1", "admin")],
     # --- service settings: headquarters (tenant admin, CRM centre) of each group --------------------------
     *[(who, method, "/service-settings", body, status) for method, body in (("GET", None), ("PATCH", SETTINGS_CHANGE))
       for who, status in (("admin", 200), ("hq_crm", 200), ("beta:admin", 200), ("rm_east", 403), ("pm1", 403),

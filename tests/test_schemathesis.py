@@ -117,6 +117,8 @@ SERVICE_CALLERS = {
     "/api/v1/alerts": "hq_crm",
     "/api/v1/notifications": "hq_crm",
     "/api/v1/service-settings": "hq_crm",
+    # The reports: headquarters' CRM centre reads the whole group's.
+    "/api/v1/reports": "hq_crm",
     # ...and the email copies and outbox messages of that work, which the tenant admin reads.
     "/api/v1/deliveries": "admin",
     "/api/v1/background-jobs": "admin",
@@ -194,9 +196,9 @@ def test_tenants_api_as_platform_admin(app, world, operation):
 @pytest.mark.parametrize("operation", SERVICE_OPERATIONS, ids=lambda op: op.label)
 def test_service_api_as_its_users(app, world, operation):
     """Customers, units and tickets as pm1 of P-EAST-1, with a customer, a unit and a ticket (with a
-    photo) on file there; categories, SLA policies, service settings and the inboxes of escalations,
-    alerts and notifications as hq_crm. Besides these, known ids of a sibling project and of the
-    other group."""
+    photo) on file there; categories, SLA policies, service settings, reports and the inboxes of
+    escalations, alerts and notifications as hq_crm. Besides these, known ids of a sibling project and
+    of the other group."""
     import io
 
     client = app.test_client()
@@ -209,7 +211,7 @@ def test_service_api_as_its_users(app, world, operation):
     assert customer.status_code == 201 and unit.status_code == 201
     world.extra["customer_id"] = [customer.json["id"]]
     world.extra["property_id"] = [unit.json["id"]]
-    if operation.path.startswith(("/api/v1/tickets", "/api/v1/categories")):
+    if operation.path.startswith(("/api/v1/tickets", "/api/v1/categories", "/api/v1/reports")):
         alpha, beta = world.categories(), world.categories("beta")
         world.extra["category_id"] = [alpha["leakage"], alpha["construction_quality"], beta["leakage"]]
         ticket = client.post("/api/v1/tickets", headers=headers, json={

@@ -63,9 +63,10 @@ def _blueprints():
     from servicehub.notifications.api import admin as deliveries
     from servicehub.notifications.api import blp as notifications
     from servicehub.settings.api import blp as service_settings
+    from servicehub.reports.api import blp as reports
 
     return [health, auth, tenants, orgs, users, audit, customers, properties, categories, sla, tickets, escalations,
-            alerts, notifications, deliveries, service_settings]
+            alerts, notifications, deliveries, service_settings, reports]
 
 
 API_DESCRIPTION = """\

@@ -45,6 +45,23 @@ def scoped(stmt: Select, model, actor: Actor, perm: Perm, *, unit_column=None) -
     return stmt.where(_within(model, unit_column, sorted(reach)))
 
 
+def scoped_to_unit(stmt: Select, model, actor: Actor, perm: Perm, org_unit_id: int | None, *,
+                   unit_column=None) -> Select:
+    """`scoped()`, narrowed to the subtree of `org_unit_id` when one is given: a unit where `perm` does
+    not reach (another region's, another tenant's, unknown) answers 404."""
+    if org_unit_id is None:
+        return scoped(stmt, model, actor, perm, unit_column=unit_column)
+    if actor.tenant_id is None or org_unit_id not in actor.reach(perm):
+        raise NotFound(f"OrgUnit {org_unit_id} not found.")
+    # A reach is a union of subtrees: the unit's whole subtree lies within it.
+    stmt = stmt.where(model.tenant_id == actor.tenant_id)
+    subtree = actor.subtree(org_unit_id)
+    if subtree >= frozenset(actor.units):
+        return stmt
+    column = unit_column if unit_column is not None else model.org_unit_id
+    return stmt.where(column.in_(sorted(subtree)))
+
+
 def select_scoped(model, actor: Actor, perm: Perm, *, unit_column=None) -> Select:
     return scoped(select(model), model, actor, perm, unit_column=unit_column)
 

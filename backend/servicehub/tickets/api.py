@@ -10,6 +10,7 @@ from servicehub.idempotency import HEADER as IDEMPOTENCY_HEADER
 from servicehub.storage import storage
 from servicehub.tickets import service
 from servicehub.tickets.schemas import (
+    AssigneeSchema,
     AttachmentSchema,
     AttachmentUploadSchema,
     CommentCreateSchema,
@@ -77,6 +78,19 @@ def create_ticket(data):
 def get_ticket(ticket_id):
     ticket = service.get_ticket(db.session, actor=current_actor(), ticket_id=ticket_id)
     return ticket, etag(ticket)
+
+
+@blp.route("/<id:ticket_id>/assignees")
+@blp.auth(Perm.ticket_read)
+@blp.response(200, AssigneeSchema(many=True))
+@blp.errors(404)
+def list_assignees(ticket_id):
+    """Who may be assigned this ticket.
+
+    Active colleagues whose membership works tickets (ticket.write) at its project or above it, fewest
+    open tickets first (then by name); not paginated. For whoever may route the ticket: ticket.assign
+    at the project, or its first responder while it is new (else 403)."""
+    return service.list_assignees(db.session, actor=current_actor(), ticket_id=ticket_id)
 
 
 @blp.route("/<id:ticket_id>", methods=["PATCH"])

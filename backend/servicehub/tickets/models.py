@@ -44,6 +44,8 @@ class Ticket(Timestamps, UnitOwned, Base):
         Index("ix_tickets_tenant_id_org_unit_id_created_at", "tenant_id", "org_unit_id", "created_at", "id"),
         Index("ix_tickets_tenant_id_status_created_at", "tenant_id", "status", "created_at", "id"),
         Index("ix_tickets_tenant_id_created_at", "tenant_id", "created_at", "id"),
+        # Reports: tickets resolved in a period, by week (an index-only scan).
+        Index("ix_tickets_tenant_id_resolved_at", "tenant_id", "resolved_at"),
         Index("ix_tickets_tenant_id_assignee_id_status", "tenant_id", "assignee_id", "status"),
         Index("ix_tickets_tenant_id_first_responder_id", "tenant_id", "first_responder_id"),
         Index("ix_tickets_tenant_id_customer_id", "tenant_id", "customer_id"),

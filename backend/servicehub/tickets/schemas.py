@@ -1,5 +1,6 @@
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from servicehub.access import Role
 from servicehub.extensions import FileUpload, Flag, Id, QueryId, Schema, Text, Timestamp
 from servicehub.tickets.enums import Sensitive, Channel, CommentKind, Level, Priority, Status, TicketType
 from servicehub.users.models import Function
@@ -165,3 +166,15 @@ class EventSchema(Schema):
     kind = fields.String(metadata={"description": "created, assigned, reassigned, status_changed, updated, "
                                                   "due_changed, commented, attachment_added, escalated"})
     data = fields.Dict()
+
+
+class AssigneeSchema(Schema):
+    id = fields.Integer(metadata={"description": "The user: send it as `assignee_id`."})
+    name = fields.String()
+    username = fields.String()
+    roles = fields.List(fields.Enum(Role), metadata={
+        "description": "Their roles that work tickets (ticket.write) at the ticket's project or above it."})
+    function = fields.Enum(Function, allow_none=True, metadata={
+        "description": "The function of their membership nearest the project."})
+    open_tickets = fields.Integer(metadata={
+        "description": "Tickets assigned to them that are open now (new, assigned, in progress), in the whole group."})

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from servicehub import idempotency
 from servicehub.jobs import outbox
-from servicehub.access import ROLE_PERMISSIONS, Actor, Perm, require_tenant
+from servicehub.access import ROLE_PERMISSIONS, Actor, Perm, Role, require_tenant
 from servicehub.categories.models import Category
 from servicehub.categories.service import subtree_ids, tenant_categories
 from servicehub.db import utcnow
@@ -398,20 +398,61 @@ def _next_number(session: Session, tenant_id: int, now: datetime) -> str:
 # --- assignment ------------------------------------------------------------------------------------------
 
 
-def _check_assignee(session: Session, tenant_id: int, user_id: int, unit_path: str) -> User:
-    """The assignee works tickets of the project: an active user of the group whose membership grants
-    ticket.write at the project or above it."""
-    rows = session.execute(
-        select(User, Membership.role, OrgUnit.path)
+# The roles whose holders work tickets (ticket.write): the people a ticket may be assigned to.
+WORKING_ROLES = tuple(role for role, perms in ROLE_PERMISSIONS.items() if Perm.ticket_write in perms)
+
+
+def _assignable(tenant_id: int, unit_path: str):
+    """The one rule of who may be assigned a ticket of the project at `unit_path`: an active user of
+    the group whose membership grants ticket.write at the project or above it. One row per such
+    membership: (id, name, username, role, function, org_unit_id)."""
+    return (
+        select(User.id, User.name, User.username, Membership.role, Membership.function, Membership.org_unit_id)
         .join(Membership, Membership.user_id == User.id)
-        .join(OrgUnit, OrgUnit.id == Membership.org_unit_id)
-        .where(User.tenant_id == tenant_id, User.id == user_id)
-    ).all()
-    if rows and rows[0][0].is_active and any(
-            Perm.ticket_write in ROLE_PERMISSIONS[role] and unit_path.startswith(path) for _u, role, path in rows):
-        return rows[0][0]
-    raise Invalid("This person cannot work tickets of the project.",
-                  errors={"assignee_id": ["Not a colleague who works tickets of this project."]})
+        .where(User.tenant_id == tenant_id, User.is_active.is_(True), Membership.tenant_id == tenant_id,
+               Membership.org_unit_id.in_(path_ids(unit_path)), Membership.role.in_(WORKING_ROLES))
+    )
+
+
+def _check_assignee(session: Session, tenant_id: int, user_id: int, unit_path: str) -> None:
+    """The assignee works tickets of the project (`_assignable`), else 422."""
+    if session.execute(_assignable(tenant_id, unit_path).where(User.id == user_id).limit(1)).first() is None:
+        raise Invalid("This person cannot work tickets of the project.",
+                      errors={"assignee_id": ["Not a colleague who works tickets of this project."]})
+
+
+def list_assignees(session: Session, *, actor: Actor, ticket_id: int) -> list[dict]:
+    """Who may be assigned this ticket (`_assignable`), with their open tickets in the group; fewest
+    open tickets first. For whoever may route it (`_may_route`, else 403); outside reach, 404."""
+    require_tenant(actor)
+    ticket = get_scoped(session, Ticket, ticket_id, actor, Perm.ticket_read)
+    if not _may_route(actor, ticket):
+        raise Forbidden("Routing this ticket needs ticket.assign at the project (or being the first responder of "
+                        "a new ticket).")
+    path = actor.units[ticket.org_unit_id].path
+    depth = {unit_id: i for i, unit_id in enumerate(path_ids(path))}
+    people: dict[int, dict] = {}
+    nearest: dict[int, int] = {}
+    for row in session.execute(_assignable(actor.tenant_id, path)):
+        person = people.setdefault(row.id, {"id": row.id, "name": row.name, "username": row.username,
+                                            "roles": set(), "function": None})
+        person["roles"].add(row.role)
+        # The function of the membership nearest the project (one without a function yields to one with).
+        rank = (depth[row.org_unit_id], row.function is not None)
+        if rank > nearest.get(row.id, (-1, False)):
+            nearest[row.id] = rank
+            person["function"] = row.function
+    open_tickets = dict(session.execute(
+        select(Ticket.assignee_id, func.count())
+        .where(Ticket.tenant_id == actor.tenant_id, Ticket.status.in_(OPEN_STATUSES),
+               Ticket.assignee_id.in_(sorted(people)))
+        .group_by(Ticket.assignee_id)
+    ).all()) if people else {}
+    order = list(Role)
+    for person in people.values():
+        person["roles"] = sorted(person["roles"], key=order.index)
+        person["open_tickets"] = open_tickets.get(person["id"], 0)
+    return sorted(people.values(), key=lambda p: (p["open_tickets"], p["name"], p["id"]))
 
 
 def _may_route(actor: Actor, ticket: Ticket) -> bool:
