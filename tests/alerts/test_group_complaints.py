@@ -1,12 +1,14 @@
 """群诉预警, the group-complaint early warning: N complaints of one category in one project (or one
 building of it) within the window raise one alert to the region and hq; later complaints of the
-cluster join it; who sees and acknowledges alerts."""
+cluster join it; who sees and acknowledges alerts; the names and households an alert answers with,
+and the statement count of the list."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event
 
 from servicehub.alerts.models import Alert
 from servicehub.db import utcnow
@@ -189,6 +191,62 @@ def test_acknowledging_an_alert(client, world, categories):
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
     assert body["acknowledged_by_id"] == world.user("rm_east") and body["acknowledged_at"] is not None
+    assert (body["acknowledged_by_name"], body["org_unit_name"], body["category_name"]) == ("RM_EAST", "上海·滨江壹号", "渗漏")
     assert_error(post("hq_crm"), 409)
     assert alerts(client, world, acknowledged="false") == []
     assert [a["id"] for a in alerts(client, world, acknowledged="true")] == [alert["id"]]
+
+
+def test_an_alert_names_its_project_category_and_acknowledger_and_adds_up_the_households(client, world, categories):
+    tickets = [complaint(client, world, categories["leakage"], households_affected=n) for n in (1, 4, 2)]
+    (alert,) = alerts(client, world)
+    assert alert["ticket_ids"] == tickets
+    assert (alert["org_unit_name"], alert["category_name"], alert["category_parent_name"]) == (
+        "上海·滨江壹号", "渗漏", "工程质量")
+    assert (alert["households_affected"], alert["acknowledged_by_name"]) == (7, None)
+    complaint(client, world, categories["leakage"], households_affected=5)  # joins the cluster
+    assert alerts(client, world)[0]["households_affected"] == 12
+    assert client.post(f"{ALERTS}/{alert['id']}/acknowledge", headers=world.headers("hq_crm")).status_code == 200
+    (acknowledged,) = alerts(client, world, "rm_east")
+    assert (acknowledged["acknowledged_by_id"], acknowledged["acknowledged_by_name"]) == (world.user("hq_crm"), "HQ_CRM")
+
+
+def test_a_top_level_category_has_no_parent_name(client, world, categories):
+    for _ in range(3):
+        complaint(client, world, categories["construction_quality"])
+    (alert,) = alerts(client, world)
+    assert (alert["category_name"], alert["category_parent_name"]) == ("工程质量", None)
+
+
+def test_listing_alerts_does_not_grow_its_statements_with_the_page_size(app, client, world, categories):
+    clusters = [("leakage", "pa1", "P-EAST-1"), ("cracks", "pa1", "P-EAST-1"), ("leakage", "pa2", "P-EAST-2"),
+                ("leakage", "pa3", "P-SOUTH-1")]
+    for code, who, unit in clusters:
+        for _ in range(3):
+            complaint(client, world, categories[code], who=who, unit=unit)
+    first, second = alerts(client, world)[:2]
+    for alert_id, who in ((first["id"], "hq_crm"), (second["id"], "rm_east")):
+        assert client.post(f"{ALERTS}/{alert_id}/acknowledge", headers=world.headers(who)).status_code == 200
+    engine = app.extensions["servicehub.db"].engine
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    def run(page_size):
+        headers = world.headers("hq_crm")
+        statements.clear()
+        response = client.get(ALERTS, query_string={"page_size": page_size}, headers=headers)
+        assert response.status_code == 200
+        return response.get_json(), len(statements)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        (one,), small = run(1)
+        every, large = run(50)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(every) == 4 and small == large, (small, large)
+    assert {a["org_unit_name"] for a in every} == {"上海·滨江壹号", "杭州·西溪云庐", "深圳·前海湾"}
+    assert sorted(a["acknowledged_by_name"] or "" for a in every) == ["", "", "HQ_CRM", "RM_EAST"]
+    assert one == every[0] and all(a["households_affected"] == 3 for a in every)

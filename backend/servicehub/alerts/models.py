@@ -29,3 +29,11 @@ class Alert(UnitOwned, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     acknowledged_at: Mapped[datetime | None]
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    # Set by the service for an answer (`alerts.service._described`): the names behind the ids and
+    # the households of the cluster's complaints.
+    org_unit_name = None
+    category_name = None
+    category_parent_name = None
+    acknowledged_by_name = None
+    households_affected = None

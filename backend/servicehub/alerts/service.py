@@ -7,8 +7,8 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 
-from sqlalchemy import select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import Integer, cast, func, select, text
+from sqlalchemy.orm import Session, aliased
 
 from servicehub.access import Actor, Perm, require_tenant
 from servicehub.alerts.models import Alert
@@ -93,6 +93,36 @@ def _tell(session: Session, *, alert: Alert, ticket: Ticket) -> None:
         "category_id": alert.category_id, "building": alert.building, "ticket_ids": alert.ticket_ids})
 
 
+def _described(session: Session, actor: Actor, alerts: list[Alert]) -> list[Alert]:
+    """Name what the alerts refer to by id: the project (known from the caller's org units), the
+    category and its parent, who acknowledged, and the households of the cluster's complaints added
+    up. One statement for any number of alerts."""
+    from servicehub.categories.models import Category
+    from servicehub.users.models import User
+
+    if not alerts:
+        return alerts
+    elements = "json_array_elements_text" if session.get_bind().dialect.name == "postgresql" else "json_each"
+    member = getattr(func, elements)(Alert.ticket_ids).table_valued("value").alias("member")
+    households = (select(func.sum(Ticket.households_affected)).select_from(member)
+                  .join(Ticket, Ticket.id == cast(member.c.value, Integer)).scalar_subquery())
+    category, parent = aliased(Category, name="category"), aliased(Category, name="parent")
+    rows = session.execute(
+        select(Alert.id, category.name, parent.name, User.name, households).select_from(Alert)
+        .join(category, category.id == Alert.category_id).outerjoin(parent, parent.id == category.parent_id)
+        .outerjoin(User, User.id == Alert.acknowledged_by_id)
+        .where(Alert.id.in_([a.id for a in alerts]))
+    ).all()
+    described = {row[0]: row[1:] for row in rows}
+    for alert in alerts:
+        unit = actor.units.get(alert.org_unit_id)
+        alert.org_unit_name = unit.name if unit else None
+        (alert.category_name, alert.category_parent_name, alert.acknowledged_by_name,
+         households_affected) = described[alert.id]
+        alert.households_affected = households_affected or 0
+    return alerts
+
+
 def list_alerts(session: Session, *, actor: Actor, pagination, acknowledged=None, org_unit_id=None) -> list[Alert]:
     require_tenant(actor)
     stmt = select_scoped(Alert, actor, Perm.ticket_read)
@@ -100,7 +130,7 @@ def list_alerts(session: Session, *, actor: Actor, pagination, acknowledged=None
         stmt = stmt.where(Alert.acknowledged_at.is_not(None) if acknowledged else Alert.acknowledged_at.is_(None))
     if org_unit_id is not None:
         stmt = stmt.where(Alert.org_unit_id.in_(sorted(actor.subtree(org_unit_id))))
-    return paginate_query(session, stmt.order_by(Alert.id.desc()), pagination)
+    return _described(session, actor, paginate_query(session, stmt.order_by(Alert.id.desc()), pagination))
 
 
 def acknowledge(session: Session, *, actor: Actor, alert_id: int) -> Alert:
@@ -114,4 +144,4 @@ def acknowledge(session: Session, *, actor: Actor, alert_id: int) -> Alert:
         raise Conflict("This alert is acknowledged already.", errors={"acknowledged_at": ["Already set."]})
     alert.acknowledged_at, alert.acknowledged_by_id = utcnow(), actor.id
     session.commit()
-    return alert
+    return _described(session, actor, [alert])[0]

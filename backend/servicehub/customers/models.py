@@ -83,8 +83,10 @@ class Customer(Timestamps, UnitOwned, Base):
         lazy="raise", order_by="(CustomerPhone.is_primary.desc(), CustomerPhone.id)", cascade="all, delete-orphan")
     scopes: Mapped[list["CustomerScope"]] = relationship(lazy="raise", cascade="all, delete-orphan")
 
-    # Set per request by the service: may this caller see phone and ID number unmasked?
+    # Set per request by the service: are phone and ID number unmasked in this answer (an explicit
+    # reveal), and may the caller ask for that (customer.pii in one of the customer's units)?
     pii_visible = False
+    pii_revealable = False
 
     @property
     def pii_masked(self) -> bool:

@@ -3,6 +3,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 from servicehub.customers.identity import id_number_error, mask_id_number, mask_phone, normalise_phone, phone_error
 from servicehub.customers.models import CustomerKind, SourceChannel, Stage, Tier
 from servicehub.extensions import Flag, Id, QueryId, Schema, Text
+from servicehub.properties.schemas import OwnershipSchema, PropertySchema
 
 
 class Phone(Text):
@@ -20,7 +21,7 @@ class Phone(Text):
 
 
 class Masked(fields.String):
-    """Shown as stored only to callers whose role grants customer.pii (`obj.pii_visible`)."""
+    """Shown as stored only in an answer that reveals personal data (`obj.pii_visible`), else masked."""
 
     def __init__(self, masker, **kwargs):
         super().__init__(dump_only=True, **kwargs)
@@ -40,10 +41,14 @@ class CustomerSchema(Schema):
     org_unit_id = fields.Integer(metadata={"description": "The unit that opened the file."})
     kind = fields.Enum(CustomerKind)
     name = fields.String()
-    phone = Masked(mask_phone, metadata={"description": "Primary phone; masked (138****1234) without customer.pii."})
+    phone = Masked(mask_phone, metadata={
+        "description": "Primary phone; masked (138****1234) unless revealed (`GET /customers/{id}?reveal=true`)."})
     phones = fields.List(fields.Nested(PhoneSchema), metadata={"description": "Every phone, primary first; masked likewise."})
-    id_number = Masked(mask_id_number, allow_none=True)
-    pii_masked = fields.Boolean(metadata={"description": "True when phone and ID number are masked for the caller."})
+    id_number = Masked(mask_id_number, allow_none=True,
+                       metadata={"description": "Masked (3101**********1234) likewise."})
+    pii_masked = fields.Boolean(metadata={"description": "True when phone and ID number are masked in this answer."})
+    pii_revealable = fields.Boolean(metadata={
+        "description": "True when the caller may reveal them (customer.pii in one of the customer's units)."})
     email = fields.String(allow_none=True)
     source_channel = fields.Enum(SourceChannel, by_value=fields.String)
     tier = fields.Enum(Tier)
@@ -97,8 +102,22 @@ class CustomerQuerySchema(Schema):
     stage = fields.Enum(Stage)
     tier = fields.Enum(Tier)
     kind = fields.Enum(CustomerKind)
-    org_unit_id = QueryId()
+    org_unit_id = QueryId(metadata={"description": "Customers visible in this unit or any unit below it."})
     tag = Text(max_length=20)
+
+
+class CustomerGetQuerySchema(Schema):
+    reveal = fields.Boolean(load_default=False, metadata={
+        "description": "Answer phone and ID number unmasked (needs customer.pii in one of the customer's units, "
+                       "else 403); the read is written to the audit log (`customer.pii_viewed`)."})
+
+
+class HoldingSchema(Schema):
+    """A unit the customer holds or held: the relation, the unit and its project."""
+
+    ownership = fields.Nested(OwnershipSchema)
+    property = fields.Nested(PropertySchema)
+    project_name = fields.String(metadata={"description": "The name of the unit's project (`property.org_unit_id`)."})
 
 
 class TimelineEntrySchema(Schema):

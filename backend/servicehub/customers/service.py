@@ -5,19 +5,20 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from sqlalchemy import and_, cast, func, not_, or_, select, text, union_all, update
+from sqlalchemy import and_, cast, false, func, not_, or_, select, text, union_all, update
 from sqlalchemy.orm import Session, selectinload
 
 from servicehub.access import Actor, Perm, require
 from servicehub.audit.service import record
+from servicehub.customers.identity import mask_phone
 from servicehub.customers.lifecycle import compute_stage
 from servicehub.customers.models import Customer, CustomerPhone, CustomerScope, Stage
 from servicehub.db import utcnow
-from servicehub.errors import Conflict, Invalid
+from servicehub.errors import Conflict, Forbidden, Invalid
 from servicehub.extensions import MAX_OFFSET
 from servicehub.orgs.models import OrgUnit, OrgUnitKind
 from servicehub.properties.models import Ownership, Property, Relation
-from servicehub.scoping import get_scoped, reachable_unit, select_scoped
+from servicehub.scoping import get_scoped, reachable_unit, scoped, select_scoped
 
 _LOAD = (selectinload(Customer.phones), selectinload(Customer.scopes))
 UNIT_QUERY = re.compile(r"^\s*([0-9A-Za-z]+)\s*[-－—#栋幢号]\s*([0-9A-Za-z]+)\s*[-－—单元]*\s*([0-9A-Za-z]+)\s*室?\s*$")
@@ -26,21 +27,15 @@ UNIT_QUERY = re.compile(r"^\s*([0-9A-Za-z]+)\s*[-－—#栋幢号]\s*([0-9A-Za-z
 # --- reading ---------------------------------------------------------------------------------------
 
 
-def _reveal(session: Session, actor: Actor, customers: list[Customer]) -> list[Customer]:
-    """Decide per customer whether the caller sees phone and ID number unmasked, and audit it."""
+def _mask(actor: Actor, customers: list[Customer], *, reveal: bool = False) -> list[Customer]:
+    """Personal data (phone, ID number) is masked in every answer unless `reveal` asks for it:
+    `pii_revealable` says whether the caller may ask (customer.pii in one of the customer's units)."""
     pii = actor.reach(Perm.customer_pii)
-    shown = []
     for customer in customers:
-        customer.pii_visible = any(s.org_unit_id in pii for s in customer.scopes)
+        customer.pii_revealable = any(s.org_unit_id in pii for s in customer.scopes)
+        customer.pii_visible = reveal and customer.pii_revealable
         for phone in customer.phones:
             phone.pii_visible = customer.pii_visible
-        if customer.pii_visible:
-            shown.append(customer.id)
-    if shown:
-        record(session, tenant_id=actor.tenant_id, actor=actor, action="customer.pii_viewed",
-               target_type="customer", target_id=shown[0] if len(shown) == 1 else None,
-               details={"customer_ids": shown})
-        session.commit()
     return customers
 
 
@@ -121,14 +116,16 @@ def list_customers(session: Session, *, actor: Actor, pagination, q=None, stage=
     if kind is not None:
         stmt = stmt.where(Customer.kind == kind)
     if org_unit_id is not None:
-        stmt = stmt.where(Customer.scope_clause([org_unit_id]))
+        # The unit and every unit below it (a region: its projects), within the caller's reach.
+        units = actor.subtree(org_unit_id) & actor.reach(Perm.customer_read)
+        stmt = stmt.where(Customer.scope_clause(sorted(units)) if units else false())
     if tag:
         stmt = stmt.where(tag_clause(session, tag))
     branches = search_branches(q, postgresql=postgresql) if q else []
     # Confined to some projects: a search's matches are bounded by the scope (see `_page`).
     confined = org_unit_id is not None or not actor.reaches_everything(Perm.customer_read)
     customers = _page(session, stmt, branches, pagination, postgresql=postgresql, confined=confined)
-    return _reveal(session, actor, customers)
+    return _mask(actor, customers)
 
 
 NARROW = 5_000  # up to this many matches, a page is sorted from the matches (see `_page`)
@@ -182,24 +179,51 @@ def _load(session: Session, actor: Actor, customer_id: int) -> Customer:
     return get_scoped(session, Customer, customer_id, actor, Perm.customer_read, options=_LOAD)
 
 
-def get_customer(session: Session, *, actor: Actor, customer_id: int) -> Customer:
-    return _reveal(session, actor, [_load(session, actor, customer_id)])[0]
+def get_customer(session: Session, *, actor: Actor, customer_id: int, reveal: bool = False) -> Customer:
+    """The customer file, personal data masked; `reveal` unmasks it for a caller holding customer.pii
+    in one of the customer's units (403 otherwise) and writes that read to the audit log."""
+    customer = _mask(actor, [_load(session, actor, customer_id)], reveal=reveal)[0]
+    if reveal:
+        if not customer.pii_revealable:
+            raise Forbidden("Missing permission customer.pii for this customer.")
+        record(session, tenant_id=actor.tenant_id, actor=actor, action="customer.pii_viewed",
+               target_type="customer", target_id=customer.id, details={"customer_ids": [customer.id]})
+        session.commit()
+    return customer
+
+
+def list_holdings(session: Session, *, actor: Actor, customer_id: int) -> list[dict]:
+    """The units the customer holds or held (current relations first), each with the relation and
+    its project; units of projects outside the caller's reach are left out. Two statements."""
+    customer = get_scoped(session, Customer, customer_id, actor, Perm.customer_read)
+    stmt = scoped(select(Ownership, Property).join(Property, Property.id == Ownership.property_id), Property, actor,
+                  Perm.customer_read).where(Ownership.customer_id == customer.id)
+    stmt = stmt.order_by(Ownership.until.is_not(None), Ownership.until.desc(), Property.org_unit_id, Property.building,
+                         Property.unit, Property.room, Ownership.id)
+    return [{"ownership": ownership, "property": prop, "project_name": actor.units[prop.org_unit_id].name}
+            for ownership, prop in session.execute(stmt)]
 
 
 # --- writing ---------------------------------------------------------------------------------------
 
 
-def _ensure_phones_free(session: Session, phones: list[str], *, exclude_customer: int | None = None) -> None:
+def _ensure_phones_free(session: Session, actor: Actor, phones: list[str], *,
+                        exclude_customer: int | None = None) -> None:
+    """409 when a number is on another file of the group (one file per household). The answer names
+    that file only when the caller may read it: a file of another project or region stays unknown."""
     stmt = select(CustomerPhone.phone, CustomerPhone.customer_id).where(CustomerPhone.phone.in_(phones))
     if exclude_customer is not None:
         stmt = stmt.where(CustomerPhone.customer_id != exclude_customer)
     taken = session.execute(stmt).first()
-    if taken is not None:
-        raise Conflict(
-            f"A customer file with phone {taken.phone[:3]}****{taken.phone[-4:]} already exists: customer {taken.customer_id}.",
-            errors={"phone": ["Already belongs to another customer file."],
-                    "existing_customer_id": [str(taken.customer_id)]},
-        )
+    if taken is None:
+        return
+    errors = {"phone": ["Already belongs to another customer file."]}
+    message = f"A customer file with phone {mask_phone(taken.phone)} already exists"
+    readable = select_scoped(Customer, actor, Perm.customer_read).with_only_columns(Customer.id)
+    if session.scalar(readable.where(Customer.id == taken.customer_id)) is not None:
+        errors["existing_customer_id"] = [str(taken.customer_id)]
+        message += f": customer {taken.customer_id}"
+    raise Conflict(message + ".", errors=errors)
 
 
 def _opening_unit(session: Session, actor: Actor, org_unit_id: int) -> OrgUnit:
@@ -216,7 +240,7 @@ def create_customer(session: Session, *, actor: Actor, org_unit_id: int, name: s
     numbers = [phone] + [p for p in phones if p != phone]
     if len(set(numbers)) != len(numbers):
         raise Invalid("A phone is listed twice.", errors={"phones": ["Duplicate number."]})
-    _ensure_phones_free(session, numbers)
+    _ensure_phones_free(session, actor, numbers)
     customer = Customer(tenant_id=actor.tenant_id, org_unit_id=unit.id, name=name, phone=phone, **fields)
     customer.phones = [CustomerPhone(tenant_id=actor.tenant_id, phone=p, last4=p[-4:], is_primary=p == phone)
                        for p in numbers]
@@ -240,7 +264,7 @@ def update_customer(session: Session, *, actor: Actor, customer_id: int, changes
     phone = changes.pop("phone", customer.phone)
     if phones is not None or phone != customer.phone:
         numbers = [phone] + [p for p in (phones if phones is not None else [x.phone for x in customer.phones]) if p != phone]
-        _ensure_phones_free(session, numbers, exclude_customer=customer.id)
+        _ensure_phones_free(session, actor, numbers, exclude_customer=customer.id)
         customer.phone = phone
         # Numbers kept are updated in place: a kept number deleted and inserted again in one flush
         # would meet itself in the unique (tenant_id, phone) index (inserts run before deletes).

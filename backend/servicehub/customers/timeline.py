@@ -10,9 +10,10 @@ from datetime import datetime, time, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from servicehub.access import Actor
+from servicehub.access import Actor, Perm
 from servicehub.customers.models import Customer
 from servicehub.properties.models import Ownership, Property
+from servicehub.scoping import scoped, select_scoped
 
 RELATION_LABEL = {"owner": "业主", "co_owner": "共有人", "resident": "住户"}
 
@@ -27,9 +28,10 @@ def _file_opened(session: Session, customer: Customer, actor: Actor) -> list[dic
 
 
 def _ownerships(session: Session, customer: Customer, actor: Actor) -> list[dict]:
-    rows = session.execute(
-        select(Ownership, Property).join(Property, Property.id == Ownership.property_id)
-        .where(Ownership.customer_id == customer.id)
+    """The customer's units the caller may read: a unit of another project or region stays off."""
+    rows = session.execute(scoped(
+        select(Ownership, Property).join(Property, Property.id == Ownership.property_id), Property, actor,
+        Perm.customer_read).where(Ownership.customer_id == customer.id)
     ).all()
     entries = []
     for ownership, prop in rows:
@@ -51,8 +53,6 @@ TICKET_TYPE_LABEL = {"complaint": "投诉", "repair": "报修", "inquiry": "咨�
 
 def _tickets(session: Session, customer: Customer, actor: Actor) -> list[dict]:
     """The customer's tickets that the caller may read: when each was logged and resolved."""
-    from servicehub.access import Perm
-    from servicehub.scoping import select_scoped
     from servicehub.tickets.models import Ticket
 
     entries = []
