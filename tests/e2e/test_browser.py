@@ -37,6 +37,9 @@ def test_project_agent_takes_a_phone_complaint(new_page, live_server, screenshot
     phone.fill(caller.phone)
     phone.press("Enter")
     expect(page.locator("[data-test=customer]")).to_contain_text(caller.name)
+    # The customer file pops up: their unit becomes the ticket's, their latest tickets show.
+    expect(page.locator(".el-select[data-test=property]")).to_contain_text("上海·滨江壹号")
+    expect(page.locator("[data-test=customer-tickets]")).to_be_visible()
 
     page.click("[data-test=type-complaint]")
     expect(page.locator("[data-test=type-complaint]")).to_have_class(re.compile("is-active"))

@@ -53,6 +53,7 @@ const en: typeof zhCN = {
     users: 'Users & roles',
     categories: 'Categories',
     slaPolicies: 'Service time limits',
+    menu: 'Open or close the menu',
   },
   scope: { label: 'Scope', all: 'Everything I can see', inactive: 'inactive' },
   errors: {
@@ -133,7 +134,6 @@ const en: typeof zhCN = {
     overdueOnly: 'Overdue only',
     newTicket: 'New ticket',
     emptyHint: 'No ticket matches',
-    menuToggle: 'Open or close the menu',
   },
   intake: {
     title: 'Ticket intake',
@@ -146,7 +146,8 @@ const en: typeof zhCN = {
     linkCustomer: 'Link this customer',
     linked: 'Linked',
     unlink: 'Unlink',
-    openFile: "This customer's tickets",
+    openFile: 'Open the customer file',
+    property: 'Unit',
     majorHint: 'A major complaint escalates to the region',
     households: 'Households affected (at the threshold a group-complaint alert fires)',
     sensitive: 'Sensitive',

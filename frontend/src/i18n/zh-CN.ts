@@ -52,6 +52,7 @@ export default {
     users: '用户与授权',
     categories: '问题分类',
     slaPolicies: '服务时限',
+    menu: '打开 / 收起菜单',
   },
   scope: { label: '查看范围', all: '全部范围', inactive: '已停用' },
   errors: {
@@ -132,7 +133,6 @@ export default {
     overdueOnly: '仅超时',
     newTicket: '受理工单',
     emptyHint: '没有符合条件的工单',
-    menuToggle: '打开 / 收起菜单',
   },
   intake: {
     title: '工单受理',
@@ -145,7 +145,8 @@ export default {
     linkCustomer: '关联此客户',
     linked: '已关联',
     unlink: '取消关联',
-    openFile: '该客户的历史工单',
+    openFile: '打开一户一档',
+    property: '报事房产',
     majorHint: '重大投诉将自动升级到区域',
     households: '涉及户数（≥ 群诉阈值将触发群诉预警）',
     sensitive: '敏感情形',
