@@ -163,6 +163,8 @@ def test_an_import_links_files_already_opened_elsewhere(app, client, world):
     assert beta.status_code == 201
     body = upload(client, world, sheet.csv()).get_json()
     assert body["status"] == "rejected" and reported(body) == {3: {"phone"}}
+    # The other file is in a project pa1 does not reach: the error does not name its customer.
+    assert not any("另一位客户" in error["message"] for error in body["errors"])
     body = upload(client, world, sheet.csv(), skip_invalid=True).get_json()
     assert (body["status"], body["imported_rows"]) == ("succeeded", 29)
     customer = client.get(api(f"/customers/{opened.get_json()['id']}"), headers=world.headers("pa1")).get_json()

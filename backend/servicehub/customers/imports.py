@@ -248,7 +248,8 @@ def _check_consistency(session: Session, rows: list[Row]) -> dict[str, int]:
     for row in rows:
         if not row.errors and row.phone in existing and existing[row.phone][1] != row.name:
             row.errors.append({"row": row.number, "field": "phone",
-                               "message": f"This phone is on file for another customer ({existing[row.phone][1]})."})
+                               # Not named: the file may be in a project the importer does not reach.
+                               "message": "This phone is on file for a customer of another name."})
     return {phone: customer_id for phone, (customer_id, _name) in existing.items()}
 
 
