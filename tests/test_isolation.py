@@ -348,6 +348,9 @@ MATRIX = [
     ("root", "PATCH", "/org-units/<unit:EAST>", {"name": "x"}, 403),
     ("root", "POST", "/org-units", NEW_UNIT, 403),
     ("root", "GET", "/audit-log", None, 403),
+    # --- the role catalogue: no group data, for every user of a group (not a platform admin) -----
+    *[(who, "GET", "/roles", None, 200) for who in ("admin", "viewer", "pa1", "eng1", "beta:pa_b")],
+    ("root", "GET", "/roles", None, 403),
     # --- tickets: another group, another region, a sibling project, another function: 404 --------
     # (Escalating needs ticket.escalate, which agents lack anywhere (403 below): a manager of the
     # other group or the sibling project stands in for them there.)

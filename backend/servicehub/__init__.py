@@ -55,6 +55,7 @@ def _blueprints():
     from servicehub.properties.api import blp as properties
     from servicehub.tenants.api import blp as tenants
     from servicehub.users.api import blp as users
+    from servicehub.users.api import roles
     from servicehub.categories.api import blp as categories
     from servicehub.sla.api import blp as sla
     from servicehub.tickets.api import blp as tickets
@@ -65,8 +66,8 @@ def _blueprints():
     from servicehub.settings.api import blp as service_settings
     from servicehub.reports.api import blp as reports
 
-    return [health, auth, tenants, orgs, users, audit, customers, properties, categories, sla, tickets, escalations,
-            alerts, notifications, deliveries, service_settings, reports]
+    return [health, auth, tenants, orgs, users, roles, audit, customers, properties, categories, sla, tickets,
+            escalations, alerts, notifications, deliveries, service_settings, reports]
 
 
 API_DESCRIPTION = """\

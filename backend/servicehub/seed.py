@@ -229,7 +229,7 @@ def _seed_tickets(session, tenant_id: int, units: dict, result: SeedResult) -> N
             if age_days >= 1 or rng.random() < 0.5:
                 ticket.status, ticket.assignee_id = Status.assigned, worker.id
                 ticket.responded_at = created + timedelta(minutes=rng.randint(5, 300))
-                events.append(("assigned", desk, ticket.responded_at, {"to": worker.id}))
+                events.append(("assigned", desk, ticket.responded_at, {"to": worker.id, "to_name": worker.name}))
             if age_days >= 3:
                 ticket.status = Status.in_progress
                 events.append(("status_changed", worker, ticket.responded_at + timedelta(hours=1),
@@ -271,7 +271,7 @@ def _seed_tickets(session, tenant_id: int, units: dict, result: SeedResult) -> N
                     data={"number": major.number, "type": "complaint", "priority": "urgent"}),
         TicketEvent(tenant_id=tenant_id, ticket_id=major.id, actor_id=users["project_agent"].id,
                     actor_name=users["project_agent"].name, kind="assigned", at=major.responded_at,
-                    data={"to": users["project_manager"].id}),
+                    data={"to": users["project_manager"].id, "to_name": users["project_manager"].name}),
         Escalation(tenant_id=tenant_id, org_unit_id=flagship.id, ticket_id=major.id, from_level=Level.project,
                    to_level=Level.hq, rule=Rule.major, reason="重大投诉：8户联名，涉及媒体", created_at=created),
         TicketEvent(tenant_id=tenant_id, ticket_id=major.id, actor_id=None, actor_name="system", kind="escalated",

@@ -7,19 +7,53 @@ import type { Me } from '@/api/client'
 import { useAuthStore } from '@/stores/auth'
 import MembershipForm from '@/features/admin/components/MembershipForm.vue'
 import UnitTreeSelect from '@/features/admin/components/UnitTreeSelect.vue'
-import { rolesFor } from '@/features/admin/roles'
+import type { RoleInfo } from '@/features/admin/roles'
 import { useAdminStore, type Membership } from '@/features/admin/store'
 
 function json(status: number, body: unknown): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } })
 }
 
-describe('rolesFor', () => {
-  it('offers each kind of unit only the roles that may be held there', () => {
-    expect(rolesFor('hq')).toEqual(['tenant_admin', 'hq_crm', 'viewer'])
-    expect(rolesFor('region')).toEqual(['region_manager', 'region_agent', 'viewer'])
-    expect(rolesFor('project')).toEqual(['project_manager', 'project_agent', 'engineer', 'viewer'])
-    expect(rolesFor(undefined)).toEqual([])
+/** `GET /roles` as the API answers it (access.ROLE_KINDS; the permissions cut short). */
+const CATALOGUE: RoleInfo[] = [
+  { role: 'tenant_admin', kinds: ['hq'], permissions: ['org.read', 'org.manage', 'user.read', 'user.manage'] },
+  { role: 'hq_crm', kinds: ['hq'], permissions: ['org.read', 'ticket.read'] },
+  { role: 'region_manager', kinds: ['region'], permissions: ['org.read', 'user.manage'] },
+  { role: 'region_agent', kinds: ['region'], permissions: ['org.read', 'ticket.write'] },
+  { role: 'project_manager', kinds: ['project'], permissions: ['org.read', 'user.manage'] },
+  { role: 'project_agent', kinds: ['project'], permissions: ['org.read', 'ticket.write'] },
+  { role: 'engineer', kinds: ['project'], permissions: ['org.read', 'ticket.write'] },
+  { role: 'viewer', kinds: ['hq', 'region', 'project'], permissions: ['org.read', 'report.read'] },
+]
+
+describe('the role catalogue', () => {
+  let calls: Request[]
+  beforeEach(() => {
+    setActivePinia(createPinia())
+    calls = []
+    vi.stubGlobal('fetch', vi.fn(async (req: Request) => {
+      calls.push(req)
+      return json(200, CATALOGUE)
+    }))
+  })
+  afterEach(() => vi.unstubAllGlobals())
+
+  it('offers each kind of unit only the roles the API says may be held there', async () => {
+    const store = useAdminStore()
+    expect(store.rolesFor('project')).toEqual([]) // nothing before the catalogue is loaded
+    await store.loadRoles()
+    expect(new URL(calls[0]!.url).pathname).toBe('/api/v1/roles')
+    expect(store.rolesFor('hq')).toEqual(['tenant_admin', 'hq_crm', 'viewer'])
+    expect(store.rolesFor('region')).toEqual(['region_manager', 'region_agent', 'viewer'])
+    expect(store.rolesFor('project')).toEqual(['project_manager', 'project_agent', 'engineer', 'viewer'])
+    expect(store.rolesFor(undefined)).toEqual([])
+  })
+
+  it('is asked for once, also by callers at the same time', async () => {
+    const store = useAdminStore()
+    await Promise.all([store.loadRoles(), store.loadRoles()])
+    await store.loadRoles()
+    expect(calls).toHaveLength(1)
   })
 })
 
@@ -55,6 +89,8 @@ describe('MembershipForm', () => {
       id: 1, name: '周文涛', permissions: ['user.manage'],
       scopes: [{ org_unit_id: 1, kind: 'hq', roles: ['tenant_admin'], permissions: ['user.manage'] }],
     } as Me
+    // The catalogue as loaded earlier in the session (the form asks for it only when it is missing).
+    useAdminStore().roleCatalogue = CATALOGUE
   })
   afterEach(() => {
     vi.unstubAllGlobals()
@@ -111,6 +147,24 @@ describe('MembershipForm', () => {
     await wrapper.find('form').trigger('submit')
     await flushPromises()
     expect(calls).toHaveLength(0) // nothing to send without a role
+  })
+
+  it('loads the catalogue when it is missing, and says so at the role field when it cannot', async () => {
+    useAdminStore().roleCatalogue = []
+    answers.push(() => json(200, CATALOGUE))
+    let wrapper = await mountForm()
+    expect(new URL(calls[0]!.url).pathname).toBe('/api/v1/roles')
+    await pickUnit(wrapper, 2)
+    expect(roleOptions(wrapper).map((o) => o.role)).toEqual(['region_manager', 'region_agent', 'viewer'])
+    wrapper.unmount()
+
+    useAdminStore().roleCatalogue = []
+    answers.push(() => json(500, { code: 500, status: 'Internal Server Error', message: 'Something went wrong on our side; it has been logged.' }))
+    wrapper = await mountForm()
+    await pickUnit(wrapper, 3)
+    expect(roleOptions(wrapper)).toEqual([])
+    const roleItem = wrapper.findAllComponents({ name: 'ElFormItem' }).find((c) => c.classes().includes('role'))!
+    expect(roleItem.props('error')).toBe('Something went wrong on our side; it has been logged.')
   })
 
   it('grants the role and shows the API refusal at the field', async () => {

@@ -19,6 +19,7 @@ const TODAY = '2026-11-26'
 const OPEN = ['new', 'assigned', 'in_progress']
 const f: DashboardFilters = { from: '2026-09-07', to: '2026-11-26', type: [] }
 const PERIOD = { created_from: '2026-09-07T00:00:00+08:00', created_to: '2026-11-27T00:00:00+08:00' }
+const RESOLVED_IN_PERIOD = { resolved_from: '2026-09-07T00:00:00+08:00', resolved_to: '2026-11-27T00:00:00+08:00' }
 
 function json(body: unknown): Response {
   return new Response(JSON.stringify(body), { status: 200, headers: { 'Content-Type': 'application/json' } })
@@ -82,6 +83,9 @@ describe('dashboard URL state and queries', () => {
 describe('dashboard click-through to the ticket list', () => {
   it('maps the cards', () => {
     expect(ticketLinks.created(f)).toEqual(PERIOD)
+    // 已解决 counts by resolution time, whenever the ticket was created.
+    expect(ticketLinks.resolved(f)).toEqual(RESOLVED_IN_PERIOD)
+    expect(ticketLinks.resolved({ ...f, type: ['repair'] })).toEqual({ type: ['repair'], ...RESOLVED_IN_PERIOD })
     expect(ticketLinks.openNow({ ...f, type: ['repair'] })).toEqual({ type: ['repair'], status: OPEN })
     expect(ticketLinks.overdueNow(f)).toEqual({ overdue: 'true' })
     expect(ticketLinks.majorOpen()).toEqual({ view: 'major', status: OPEN })
@@ -94,19 +98,27 @@ describe('dashboard click-through to the ticket list', () => {
     expect(ticketLinks.projectComplaints(3)).toEqual({ org_unit_id: '3', type: 'complaint', status: OPEN })
   })
 
-  it('cuts a week of the trend to the period', () => {
+  it('cuts a week of the trend to the period, for both lines', () => {
     const mid = { ...f, from: '2026-09-09', to: '2026-11-25' }
     expect(ticketLinks.week(mid, '2026-09-07')).toEqual({ created_from: '2026-09-09T00:00:00+08:00', created_to: '2026-09-14T00:00:00+08:00' })
     expect(ticketLinks.week(mid, '2026-10-05')).toEqual({ created_from: '2026-10-05T00:00:00+08:00', created_to: '2026-10-12T00:00:00+08:00' })
     expect(ticketLinks.week(mid, '2026-11-23')).toEqual({ created_from: '2026-11-23T00:00:00+08:00', created_to: '2026-11-26T00:00:00+08:00' })
+    // The resolved line counts by resolution time: the same week, on resolved_at.
+    expect(ticketLinks.resolvedWeek(mid, '2026-09-07')).toEqual({ resolved_from: '2026-09-09T00:00:00+08:00', resolved_to: '2026-09-14T00:00:00+08:00' })
+    expect(ticketLinks.resolvedWeek({ ...mid, type: ['complaint'] }, '2026-11-23')).toEqual({
+      type: ['complaint'], resolved_from: '2026-11-23T00:00:00+08:00', resolved_to: '2026-11-26T00:00:00+08:00',
+    })
   })
 
-  it('maps the numbers of the breakdown table, and nothing for channels', () => {
+  it('maps the numbers of the breakdown table, channels included', () => {
     expect(ticketLinks.breakdown(f, 'project', '3', 'count')).toEqual({ ...PERIOD, org_unit_id: '3' })
     expect(ticketLinks.breakdown(f, 'region', '2', 'open')).toEqual({ ...PERIOD, org_unit_id: '2', status: OPEN })
     expect(ticketLinks.breakdown(f, 'priority', 'urgent', 'overdue')).toEqual({ ...PERIOD, priority: 'urgent', overdue: 'true' })
     expect(ticketLinks.breakdown(f, 'project', '3', 'resolved')).toEqual({ ...PERIOD, org_unit_id: '3', status: ['resolved', 'closed'] })
-    expect(ticketLinks.breakdown(f, 'channel', 'phone', 'count')).toBeNull()
+    expect(ticketLinks.breakdown(f, 'channel', 'phone', 'count')).toEqual({ ...PERIOD, channel: 'phone' })
+    expect(ticketLinks.breakdown({ ...f, type: ['repair'] }, 'channel', 'wechat', 'open')).toEqual({
+      type: ['repair'], ...PERIOD, channel: 'wechat', status: OPEN,
+    })
   })
 })
 

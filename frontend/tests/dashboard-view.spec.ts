@@ -88,6 +88,12 @@ describe('DashboardView', () => {
     expect(overdue.element.tagName).toBe('A')
     expect(overdue.attributes('href')).toBe('/tickets?overdue=true')
     expect(overdue.classes()).toContain('danger')
+    // 已解决 opens the tickets resolved in the period (by resolution time).
+    const resolved = wrapper.get('[data-test=kpi-resolved]')
+    expect(resolved.element.tagName).toBe('A')
+    const href = new URL(resolved.attributes('href')!, 'http://localhost')
+    expect(href.pathname).toBe('/tickets')
+    expect(Object.fromEntries(href.searchParams)).toEqual({ resolved_from: '2026-09-07T00:00:00+08:00', resolved_to: '2026-11-27T00:00:00+08:00' })
     // SLA rates and satisfaction are figures, not lists.
     expect(wrapper.get('[data-test=kpi-response]').element.tagName).toBe('DIV')
     expect(wrapper.find('[data-test=empty-period]').exists()).toBe(false)

@@ -184,6 +184,41 @@ def test_tree_nests_from_the_top_of_each_callers_reach(client, world):
     assert tree("eng1") == [("P-EAST-1", "project", [])]
 
 
+def test_tree_siblings_are_ordered_by_code_as_numbers_read(client, world):
+    """Not by path text (`/1/2/10/` before `/1/2/4/`), nor by creation: by code, numbers as numbers
+    (P-EAST-3 before P-EAST-10), whatever the letter case."""
+    for code, name in (("P-EAST-10", "十号"), ("P-EAST-3", "三号"), ("p-east-4", "四号")):
+        assert create(client, world, code=code, name=name).status_code == 201
+    assert create(client, world, kind="region", parent="HQ", code="CENTRAL", name="华中区域").status_code == 201
+    ids = {n["id"]: n for n in client.get(f"{UNITS}?page_size=100", headers=world.headers("admin")).get_json()}
+    assert max(ids) >= 10  # the path text of the new ones sorts them before P-EAST-1
+
+    def codes(nodes):
+        return [(n["code"], codes(n["children"])) for n in nodes]
+
+    (hq,) = client.get(f"{UNITS}/tree", headers=world.headers("admin")).get_json()
+    assert codes(hq["children"]) == [
+        ("CENTRAL", []),
+        ("EAST", [("P-EAST-1", []), ("P-EAST-2", []), ("P-EAST-3", []), ("p-east-4", []), ("P-EAST-10", [])]),
+        ("SOUTH", [("P-SOUTH-1", [])]),
+    ]
+    # The roots of a reach of several subtrees are ordered the same way.
+    by_code = {n["code"]: i for i, n in ids.items()}
+    user = client.post(api("/users"), headers=world.headers("admin"),
+                       json={"username": "two_projects", "password": "Two-projects-1", "name": "双项目",
+                             "org_unit_id": by_code["P-EAST-3"]}).get_json()["id"]
+    for code in ("P-EAST-10", "P-EAST-3"):
+        granted = client.post(api(f"/users/{user}/memberships"), headers=world.headers("admin"),
+                              json={"org_unit_id": by_code[code], "role": "project_agent"})
+        assert granted.status_code == 201, granted.get_json()
+    login = client.post(api("/auth/login"), json={"tenant": "alpha", "username": "two_projects",
+                                                   "password": "Two-projects-1"})
+    assert login.status_code == 200, login.get_json()
+    token = {"Authorization": f"Bearer {login.get_json()['access_token']}"}
+    roots = client.get(f"{UNITS}/tree", headers=token).get_json()
+    assert codes(roots) == [("P-EAST-3", []), ("P-EAST-10", [])]
+
+
 def test_list_filters_and_pagination(client, world):
     headers = world.headers("admin")
     projects = client.get(f"{UNITS}?kind=project&page_size=100", headers=headers)

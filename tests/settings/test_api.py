@@ -119,3 +119,11 @@ def test_the_webhook_secret_is_never_shown_and_audited_masked(client, world):
     for entry in entries:
         assert SECRET not in str(entry) and "another-secret" not in str(entry)
     assert audit(client, world, "beta") == []
+
+
+def test_the_spec_declares_whether_a_secret_is_set_as_a_read_only_boolean(app):
+    schemas = app.extensions["servicehub.api"].spec.to_dict()["components"]["schemas"]
+    assert schemas["ServiceSettings"]["properties"]["webhook_secret_set"] == {
+        "type": "boolean", "readOnly": True,
+        "description": "Whether a webhook secret is set; the secret itself is never shown."}
+    assert "webhook_secret_set" not in schemas["ServiceSettingsUpdate"]["properties"]

@@ -633,10 +633,36 @@ def test_the_timeline_records_each_change_with_actor_and_time(client, world):
     assert times == sorted(times) and start <= times[0] and times[-1] <= datetime.now(timezone.utc)
     assert timeline[0]["data"]["number"] == ticket["number"]
     assert timeline[1]["data"]["changes"]["priority"] == {"from": "normal", "to": "urgent"}
-    assert timeline[4]["data"] == {"from": world.user("pa1"), "to": world.user("pm1"), "reason": "换人"}
+    assert timeline[3]["data"] == {"to": world.user("pa1"), "to_name": "PA1"}
+    assert timeline[4]["data"] == {"from": world.user("pa1"), "from_name": "PA1", "to": world.user("pm1"),
+                                   "to_name": "PM1", "reason": "换人"}
     assert timeline[8]["data"]["from"] == "project" and timeline[8]["data"]["to"] == "region"
     assert timeline[11]["data"]["reason"] == "业主反映仍渗水"
     assert pagination(client.get(ticket_url(tid, "/events?page_size=5"), headers=world.headers("pa1")))["total"] == 12
+
+
+def test_assignments_keep_the_names_as_they_were(client, world):
+    """`assigned` and `reassigned` name the people (as they were called then) beside their ids: at
+    intake, by PATCH, and when work starts on an unassigned ticket (the worker takes it)."""
+    at_intake = created(client, world, who="pm1", assignee_id=world.user("pa1"))
+    (assigned,) = [e for e in events(client, world, at_intake["id"]) if e["kind"] == "assigned"]
+    assert assigned["data"] == {"to": world.user("pa1"), "to_name": "PA1"}
+
+    taken = created(client, world)
+    moved(client, world, taken["id"], "in_progress", who="pa1")
+    (assigned,) = [e for e in events(client, world, taken["id"]) if e["kind"] == "assigned"]
+    assert assigned["data"] == {"to": world.user("pa1"), "to_name": "PA1"}
+
+    renamed = client.patch(api(f"/users/{world.user('pa1')}"), json={"name": "李娜"}, headers=world.headers("admin"))
+    assert renamed.status_code == 200, renamed.get_json()
+    assert patch(client, world, taken["id"], {"assignee_id": world.user("eng1"), "reason": "需要工程"}).status_code == 200
+    reassigned = events(client, world, taken["id"])[-1]
+    assert reassigned["kind"] == "reassigned"
+    assert reassigned["data"] == {"from": world.user("pa1"), "from_name": "李娜", "to": world.user("eng1"),
+                                  "to_name": "ENG1", "reason": "需要工程"}
+    # The intake's event keeps the name of its time.
+    (assigned,) = [e for e in events(client, world, at_intake["id"]) if e["kind"] == "assigned"]
+    assert assigned["data"]["to_name"] == "PA1"
 
 
 def test_the_timeline_is_append_only(app, client, world, database):
@@ -875,11 +901,72 @@ def test_filter_by_creation_time(app, client, world, listed):
                             headers=world.headers("hq_crm")), 422)
 
 
+def test_filter_by_resolution_time(app, client, world, listed):
+    """resolved_from / resolved_to read `resolved_at` (the dashboard's 已解决): created at any time, and
+    a reopened ticket is not resolved any more."""
+    ids, _numbers = listed
+    now = datetime.now(timezone.utc)
+    moved(client, world, ids["C"], "resolved", who="pa2")
+    moved(client, world, ids["B"], "in_progress", who="eng1")
+    moved(client, world, ids["B"], "resolved", who="eng1")
+    set_columns(app, world, ids["D"], resolved_at=now - timedelta(days=10), created_at=now - timedelta(days=20))
+    set_columns(app, world, ids["C"], resolved_at=now - timedelta(days=3))
+    five_days_ago = (now - timedelta(days=5)).astimezone(SHANGHAI).isoformat()
+    two_days_ago = (now - timedelta(days=2)).isoformat()
+    assert find(client, world, resolved_to=five_days_ago) == named(ids, "D")
+    assert find(client, world, resolved_from=five_days_ago) == named(ids, "B", "C")
+    assert find(client, world, resolved_from=five_days_ago, resolved_to=two_days_ago) == named(ids, "C")
+    # With the creation time: resolved in the period, created before it.
+    assert find(client, world, resolved_from=(now - timedelta(days=15)).isoformat(),
+                created_to=(now - timedelta(days=15)).isoformat()) == named(ids, "D")
+    moved(client, world, ids["B"], "closed", who="pm1")
+    moved(client, world, ids["B"], "in_progress", who="pm1", reason="业主反映仍开裂")  # reopened
+    assert find(client, world, resolved_from=five_days_ago) == named(ids, "C")
+    # Inside the caller's scope only.
+    assert find(client, world, who="pa1", resolved_from=(now - timedelta(days=30)).isoformat()) == set()
+    assert find(client, world, who="rm_east", resolved_from=(now - timedelta(days=30)).isoformat()) == named(ids, "C")
+
+
+def test_filter_by_channel(client, world, listed):
+    ids, _numbers = listed
+    walk_in = created(client, world, channel="walk_in", title="来访")["id"]
+    wechat = created(client, world, who="pa3", unit="P-SOUTH-1", channel="wechat", title="微信")["id"]
+    assert find(client, world, channel="walk_in") == {walk_in}
+    assert find(client, world, channel=["walk_in", "wechat"]) == {walk_in, wechat}
+    assert find(client, world, channel="phone") == named(ids, *"ABCDE")
+    assert find(client, world, channel="email") == set()
+    assert find(client, world, who="pa1", channel=["walk_in", "wechat"]) == {walk_in}
+    assert find(client, world, channel="wechat", org_unit_id=world.unit("EAST")) == set()
+
+
+def test_the_new_filters_keep_the_count_and_the_keyset_pages(app, client, world, many):
+    """channel and resolved_* narrow the count and every keyset page alike."""
+    now = datetime.now(timezone.utc)
+    for ticket_id in many[::2]:  # six of eleven, resolved a day ago
+        set_columns(app, world, ticket_id, status="resolved", resolved_at=now - timedelta(days=1))
+    visits = [created(client, world, channel="walk_in", title=f"来访{i}")["id"] for i in range(3)]
+    query = {"resolved_from": (now - timedelta(days=2)).isoformat(), "resolved_to": now.isoformat()}
+    found, metas = walk(client, world, 4, **query)
+    assert sorted(found) == sorted(many[::2]) and len(found) == 6
+    assert [m["total"] for m in metas] == [6, 6]
+    assert found == offset_order(client, world, **query)
+    found, metas = walk(client, world, 2, channel="walk_in")
+    assert found == list(reversed(visits)) and [m["total"] for m in metas] == [3, 3]
+    response = client.get(TICKETS, query_string={"channel": "walk_in", "page": 2, "page_size": 2},
+                          headers=world.headers("pa1"))
+    assert [t["id"] for t in response.get_json()] == [visits[0]]
+    assert pagination(response)["total"] == 3 and pagination(response)["total_pages"] == 2
+
+
 INVALID_QUERIES = [
     {"type": "nonsense"}, {"status": "open"}, {"priority": "p1"}, {"is_major": "maybe"}, {"overdue": "x"},
     {"org_unit_id": "0"}, {"org_unit_id": "abc"}, {"category_id": "-1"}, {"assignee_id": "99999999999"},
     {"sort": "title"}, {"sort": "-number"}, {"created_from": "yesterday"}, {"q": "x" * 65},
     {"page_size": "101"}, {"page": "0"}, {"after": "x" * 201},
+    {"channel": "fax"}, {"channel": ["phone", "pigeon"]}, {"channel": ""},
+    {"resolved_from": "yesterday"}, {"resolved_to": "2026-13-01T00:00:00+08:00"},
+    {"resolved_from": "2026-01-01T00:00:00"},  # no offset
+    {"resolved_to": "2026-01-01"},
 ]
 
 

@@ -162,15 +162,17 @@ def test_the_deepest_override_wins_and_siblings_inherit_from_their_region(client
 def test_the_policy_names_where_each_target_is_set(client, world):
     layered(client, world)
     hq, east, p1 = world.unit("HQ"), world.unit("EAST"), world.unit("P-EAST-1")
+    default = DEFAULT_TARGETS[(REPAIR, NORMAL)]
+    # unit: (in force, set at, inherited?), then what applies without the unit's own setting
     expected = {
-        "P-EAST-1": (60, 600, p1, False),
-        "P-EAST-2": (300, 3000, east, True),
-        "EAST": (300, 3000, east, False),
-        "P-SOUTH-1": (600, 6000, hq, True),
-        "SOUTH": (600, 6000, hq, True),
-        "HQ": (600, 6000, hq, False),
+        "P-EAST-1": (60, 600, p1, False, (300, 3000, east)),
+        "P-EAST-2": (300, 3000, east, True, (300, 3000, east)),
+        "EAST": (300, 3000, east, False, (600, 6000, hq)),
+        "P-SOUTH-1": (600, 6000, hq, True, (600, 6000, hq)),
+        "SOUTH": (600, 6000, hq, True, (600, 6000, hq)),
+        "HQ": (600, 6000, hq, False, (*default, None)),
     }
-    for unit, (response, resolve, source_unit, inherited) in expected.items():
+    for unit, (response, resolve, source_unit, inherited, above) in expected.items():
         document = policy(client, world, unit)
         assert document["org_unit_id"] == world.unit(unit)
         assert (document["intake_minutes"], document["callback_minutes"]) == (10, 24 * 60)
@@ -178,11 +180,50 @@ def test_the_policy_names_where_each_target_is_set(client, world):
             (t.value, p.value) for t in TicketType for p in Priority]
         assert entry(document) == {"type": "repair", "priority": "normal", "response_minutes": response,
                                    "resolve_minutes": resolve, "source": "org_unit",
-                                   "source_org_unit_id": source_unit, "inherited": inherited}, unit
+                                   "source_org_unit_id": source_unit, "inherited": inherited,
+                                   "inherited_response_minutes": above[0], "inherited_resolve_minutes": above[1],
+                                   "inherited_from_org_unit_id": above[2]}, unit
         assert entry(document, priority="urgent") == {
             "type": "repair", "priority": "urgent", "response_minutes": 30, "resolve_minutes": D,
-            "source": "default", "source_org_unit_id": None, "inherited": True}
+            "source": "default", "source_org_unit_id": None, "inherited": True,
+            "inherited_response_minutes": 30, "inherited_resolve_minutes": D, "inherited_from_org_unit_id": None}
     assert policy(client, world) == policy(client, world, "HQ")
+
+
+def test_the_inherited_values_are_what_applies_once_the_override_is_removed(client, world):
+    """What GET answers as `inherited_*` for a unit is what the unit has after its own row is gone."""
+    layered(client, world)
+    for unit in ("P-EAST-1", "EAST", "HQ"):
+        before = entry(policy(client, world, unit))
+        assert before["inherited"] is False
+        assert put(client, world, [], unit=unit).status_code == 200
+        after = entry(policy(client, world, unit))
+        assert after["inherited"] is True, unit
+        assert (after["response_minutes"], after["resolve_minutes"], after["source_org_unit_id"]) == (
+            before["inherited_response_minutes"], before["inherited_resolve_minutes"],
+            before["inherited_from_org_unit_id"]), unit
+    # Nothing set anywhere now: the built-in default, from nowhere.
+    assert entry(policy(client, world, "P-EAST-1"))["source"] == "default"
+
+
+def test_reading_a_policy_with_its_inherited_values_is_one_query(app, client, world):
+    from sqlalchemy import event
+
+    layered(client, world)
+    headers = world.headers("hq_crm")
+    engine = app.extensions["servicehub.db"].engine
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        response = client.get(POLICIES, query_string={"org_unit_id": world.unit("P-EAST-1")}, headers=headers)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert response.status_code == 200
+    assert len([s for s in statements if "sla_targets" in s]) == 1
 
 
 def test_the_policy_of_a_unit_is_read_within_the_callers_reach(client, world):

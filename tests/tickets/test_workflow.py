@@ -299,7 +299,8 @@ def test_assigning_a_new_ticket_makes_it_assigned_and_stops_the_response_clock(c
     assert (body["status"], body["assignee_id"], body["assignee_name"]) == ("assigned", world.user("eng1"), "ENG1")
     assert start <= moment(body["responded_at"]) <= utcnow()
     last = events(client, world, ticket_id)[-1]
-    assert (last["kind"], last["data"], last["actor_id"]) == ("assigned", {"to": world.user("eng1")}, world.user("pm1"))
+    assert (last["kind"], last["data"], last["actor_id"]) == ("assigned", {"to": world.user("eng1"), "to_name": "ENG1"},
+                                                             world.user("pm1"))
 
 
 def test_the_first_responder_routes_their_own_new_ticket(client, world):
@@ -329,7 +330,8 @@ def test_reassigning_needs_a_reason(client, world):
     assert (after["assignee_id"], after["status"]) == (world.user("pa1"), "in_progress")
     last = events(client, world, ticket_id)[-1]
     assert last["kind"] == "reassigned"
-    assert last["data"] == {"from": world.user("eng1"), "to": world.user("pa1"), "reason": "工程师休假"}
+    assert last["data"] == {"from": world.user("eng1"), "from_name": "ENG1", "to": world.user("pa1"), "to_name": "PA1",
+                            "reason": "工程师休假"}
 
 
 @pytest.mark.parametrize("who", ["pa1", "eng1", "ra_east"])

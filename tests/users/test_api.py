@@ -338,6 +338,32 @@ def test_list_filters(client, world):
     assert ids_of(client.get(f"{USERS}?is_active=false", headers=headers)) == {world.user("pa2")}
 
 
+def test_the_org_unit_filter_takes_the_unit_and_everything_below_it(client, world):
+    """`org_unit_id` is the home unit or any unit below it (as the ticket list reads it), inside the
+    caller's user.read reach: a unit out of reach finds nobody, and a unit above the reach finds the
+    caller's part only."""
+    def listed(who, unit, tenant="alpha", **query):
+        response = client.get(USERS, query_string={"page_size": 100, "org_unit_id": world.unit(unit, tenant), **query},
+                              headers=world.headers(who))
+        return {next(name for (t, name), i in world.users.items() if i == user_id) for user_id in ids_of(response)}
+
+    east = {"rm_east", "ra_east", "pm1", "pa1", "eng1", "pa2"}
+    assert listed("admin", "HQ") == east | {"admin", "hq_crm", "viewer", "rm_south", "pa3"}
+    assert listed("admin", "EAST") == east
+    assert listed("admin", "SOUTH") == {"rm_south", "pa3"}
+    assert listed("admin", "P-EAST-1") == {"pm1", "pa1", "eng1"}
+    assert listed("admin", "EAST", role="project_agent") == {"pa1", "pa2"}
+    assert listed("rm_east", "EAST") == east
+    assert listed("rm_east", "P-EAST-2") == {"pa2"}
+    assert listed("rm_east", "HQ") == east  # above the reach: the part of it rm_east reads (as tickets do)
+    assert listed("rm_east", "SOUTH") == set()
+    assert listed("pm1", "EAST") == {"pm1", "pa1", "eng1"}
+    assert listed("pm1", "P-EAST-2") == set()
+    assert listed("pm1", "P-EAST-1") == {"pm1", "pa1", "eng1"}
+    assert listed("admin", "B-REGION", tenant="beta") == set()
+    assert_error(client.get(USERS, query_string={"org_unit_id": "0"}, headers=world.headers("admin")), 422)
+
+
 def test_listing_users_does_not_grow_its_statements_with_the_page_size(app, client, world):
     for i in range(4):
         response = new_user(client, world, username=f"extra{i}", org_unit_id=world.unit("P-EAST-2"))
@@ -392,3 +418,33 @@ def test_accounts_cannot_be_placed_in_a_deactivated_unit(client, world):
     assert created.status_code == 409 and "org_unit_id" in created.json["errors"]
     moved = client.patch(f"/api/v1/users/{world.user('pa1')}", headers=admin, json={"org_unit_id": world.unit("P-EAST-2")})
     assert moved.status_code == 409
+
+
+# --- the role catalogue ------------------------------------------------------------------------------
+
+
+def test_the_role_catalogue_is_the_access_table(client, world):
+    """GET /roles answers access.ROLE_KINDS and access.ROLE_PERMISSIONS, in the order of the enums."""
+    from servicehub.access import ROLE_KINDS, ROLE_PERMISSIONS, Perm, Role
+
+    response = client.get(api("/roles"), headers=world.headers("pa1"))
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert [r["role"] for r in body] == [role.value for role in Role]
+    for row in body:
+        role = Role(row["role"])
+        assert set(row) == {"role", "kinds", "permissions"}
+        kinds = ROLE_KINDS[role]
+        assert row["kinds"] == ([k for k in ("hq", "region", "project") if k in kinds] if kinds is not None
+                                else ["hq", "region", "project"])
+        assert row["permissions"] == [p.value for p in Perm if p in ROLE_PERMISSIONS[role]]
+    by_role = {r["role"]: r for r in body}
+    assert by_role["region_manager"]["kinds"] == ["region"]
+    assert by_role["viewer"]["kinds"] == ["hq", "region", "project"]
+    assert "customer.pii" not in by_role["viewer"]["permissions"]
+    assert "X-Pagination" not in response.headers
+    # The same for every user of every group: no group data in it.
+    for who, tenant in (("admin", "alpha"), ("eng1", "alpha"), ("viewer", "alpha"), ("pa_b", "beta")):
+        assert client.get(api("/roles"), headers=world.headers(who, tenant)).get_json() == body
+    assert_error(client.get(api("/roles"), headers=world.headers("root")), 403)
+    assert_error(client.get(api("/roles")), 401)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -34,12 +36,24 @@ def list_org_units(session: Session, *, actor: Actor, pagination, kind=None, par
     return paginate_query(session, stmt.order_by(OrgUnit.path), pagination)
 
 
+_KIND_ORDER = {kind: i for i, kind in enumerate(OrgUnitKind)}
+
+
+def sibling_order(unit: OrgUnit) -> tuple:
+    """How siblings line up: by kind (hq, region, project), then by code as people read numbered
+    codes (P-EAST-2 before P-EAST-10, whatever the letter case), then by id."""
+    code = tuple((0, int(part), "") if part.isdigit() else (1, 0, part)
+                 for part in re.split(r"(\d+)", unit.code.casefold()) if part)
+    return _KIND_ORDER[unit.kind], code, unit.id
+
+
 def tree(session: Session, *, actor: Actor) -> list[dict]:
-    """The units the caller may see, nested; roots are the tops of the caller's reach."""
-    units = session.scalars(select_scoped(OrgUnit, actor, Perm.org_read, **_UNIT).order_by(OrgUnit.path)).all()
+    """The units the caller may see, nested; roots are the tops of the caller's reach. Siblings (and
+    roots) in `sibling_order`."""
+    units = session.scalars(select_scoped(OrgUnit, actor, Perm.org_read, **_UNIT)).all()
     nodes = {u.id: {"unit": u, "children": []} for u in units}
     roots = []
-    for unit in units:
+    for unit in sorted(units, key=sibling_order):
         parent = nodes.get(unit.parent_id) if unit.parent_id else None
         (parent["children"] if parent else roots).append(nodes[unit.id])
 

@@ -42,6 +42,11 @@ class ServiceSettings(Timestamps, Base):
     # Text the hq on duty when a major complaint arrives.
     sms_on_major: Mapped[bool] = mapped_column(default=True)
 
+    @property
+    def webhook_secret_set(self) -> bool:
+        """Whether a secret signs the webhook (the API shows this, never the secret)."""
+        return bool(self.webhook_secret)
+
 
 DEFAULTS = {c.name: c.default.arg for c in ServiceSettings.__table__.columns
             if c.default is not None and not callable(c.default.arg)}

@@ -12,12 +12,10 @@ class ServiceSettingsSchema(Schema):
     reminder_minutes = fields.Integer(metadata={"description": "An unacknowledged escalation is reminded this often."})
     sla_escalation = fields.Boolean(metadata={"description": "A breached ticket climbs one level."})
     webhook_url = fields.String(allow_none=True)
-    webhook_secret_set = fields.Method("_secret_set", metadata={"description": "The secret itself is never shown."})
+    webhook_secret_set = fields.Boolean(dump_only=True, metadata={
+        "description": "Whether a webhook secret is set; the secret itself is never shown."})
     sms_on_major = fields.Boolean()
     updated_at = fields.DateTime(allow_none=True)
-
-    def _secret_set(self, obj) -> bool:
-        return bool(obj.webhook_secret)
 
 
 class ServiceSettingsUpdateSchema(Schema):

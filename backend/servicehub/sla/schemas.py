@@ -37,6 +37,13 @@ class TargetSchema(Schema):
     source = fields.String(metadata={"description": "`default` (built in) or `org_unit` (set at source_org_unit_id)."})
     source_org_unit_id = fields.Integer(allow_none=True)
     inherited = fields.Boolean(metadata={"description": "True when set above this unit (or built in)."})
+    inherited_response_minutes = fields.Integer(metadata={
+        "description": "What would apply without this unit's own setting: the target set nearest above it, or "
+                       "the built-in default (equal to response_minutes when inherited)."})
+    inherited_resolve_minutes = fields.Integer(metadata={
+        "description": "As inherited_response_minutes, for the resolution."})
+    inherited_from_org_unit_id = fields.Integer(allow_none=True, metadata={
+        "description": "Where the inherited values are set; null for the built-in default."})
 
 
 class SlaPolicySchema(Schema):

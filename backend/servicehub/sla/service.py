@@ -40,21 +40,34 @@ def path_ids(path: str) -> list[int]:
     return [int(part) for part in path.strip("/").split("/") if part]
 
 
-def _lookup(session: Session, *, tenant_id: int, path: list[int], ticket_type=None, priority=None) -> dict:
+def _rows(session: Session, *, tenant_id: int, path: list[int], ticket_type=None, priority=None) -> list[SlaTarget]:
+    """The targets set along `path` (one indexed query)."""
     stmt = select(SlaTarget).where(SlaTarget.tenant_id == tenant_id, SlaTarget.org_unit_id.in_(path))
     if ticket_type is not None:
         stmt = stmt.where(SlaTarget.ticket_type == ticket_type, SlaTarget.priority == priority)
+    return list(session.scalars(stmt))
+
+
+def _resolve(rows: list[SlaTarget], path: list[int]) -> dict[tuple, Target]:
+    """(type, priority) → the target in force at the end of `path`: the deepest unit of the path that
+    sets it, else the built-in default. Rows of units off the path are ignored."""
     depth = {unit_id: i for i, unit_id in enumerate(path)}
     found: dict[tuple, Target] = {
         key: Target(key[0], key[1], response, resolve, None) for key, (response, resolve) in DEFAULT_TARGETS.items()
     }
     best: dict[tuple, int] = {}
-    for row in session.scalars(stmt):
+    for row in rows:
+        if row.org_unit_id not in depth:
+            continue
         key = (row.ticket_type, row.priority)
         if depth[row.org_unit_id] >= best.get(key, -1):
             best[key] = depth[row.org_unit_id]
             found[key] = Target(row.ticket_type, row.priority, row.response_minutes, row.resolve_minutes, row.org_unit_id)
     return found
+
+
+def _lookup(session: Session, *, tenant_id: int, path: list[int], ticket_type=None, priority=None) -> dict:
+    return _resolve(_rows(session, tenant_id=tenant_id, path=path, ticket_type=ticket_type, priority=priority), path)
 
 
 def target_for(session: Session, *, tenant_id: int, path: list[int], ticket_type: TicketType,
@@ -84,13 +97,15 @@ def _home_unit(actor: Actor) -> int:
 
 def get_policy(session: Session, *, actor: Actor, org_unit_id: int | None = None) -> dict:
     """The targets in force at an org unit (by default the highest the caller sees), each naming where
-    it is set."""
+    it is set and what would apply without this unit's own setting (one query for both)."""
     require_tenant(actor)
     unit_id = org_unit_id or _home_unit(actor)
     if unit_id not in actor.visible_units:
         raise NotFound(f"OrgUnit {unit_id} not found.")
-    unit = actor.units[unit_id]
-    targets = _lookup(session, tenant_id=actor.tenant_id, path=path_ids(unit.path))
+    path = path_ids(actor.units[unit_id].path)
+    rows = _rows(session, tenant_id=actor.tenant_id, path=path)
+    targets = _resolve(rows, path)
+    above = _resolve(rows, path[:-1])
     return {
         "org_unit_id": unit_id,
         "intake_minutes": INTAKE_MINUTES,
@@ -98,9 +113,12 @@ def get_policy(session: Session, *, actor: Actor, org_unit_id: int | None = None
         "targets": [
             {"type": t.ticket_type, "priority": t.priority, "response_minutes": t.response_minutes,
              "resolve_minutes": t.resolve_minutes, "source": t.source, "source_org_unit_id": t.source_org_unit_id,
-             "inherited": t.source_org_unit_id != unit_id}
-            for t in sorted(targets.values(), key=lambda t: (list(TicketType).index(t.ticket_type),
-                                                              list(Priority).index(t.priority)))
+             "inherited": t.source_org_unit_id != unit_id,
+             "inherited_response_minutes": above[key].response_minutes,
+             "inherited_resolve_minutes": above[key].resolve_minutes,
+             "inherited_from_org_unit_id": above[key].source_org_unit_id}
+            for key, t in sorted(targets.items(), key=lambda item: (list(TicketType).index(item[0][0]),
+                                                                    list(Priority).index(item[0][1])))
         ],
     }
 

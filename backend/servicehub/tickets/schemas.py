@@ -102,6 +102,7 @@ class TicketQuerySchema(Schema):
     type = fields.List(fields.Enum(TicketType))
     status = fields.List(fields.Enum(Status))
     priority = fields.List(fields.Enum(Priority))
+    channel = fields.List(fields.Enum(Channel))
     category_id = QueryId(metadata={"description": "This category and every category below it."})
     org_unit_id = QueryId(metadata={"description": "This org unit and every unit below it."})
     assignee_id = QueryId()
@@ -113,8 +114,11 @@ class TicketQuerySchema(Schema):
     is_major = fields.Boolean()
     overdue = fields.Boolean(metadata={"description": "Open and past its response or resolution due time."})
     mine = fields.Boolean(metadata={"description": "Assigned to the caller or taken first by the caller (我的工单)."})
-    created_from = Timestamp()
-    created_to = Timestamp()
+    created_from = Timestamp(metadata={"description": "Created at or after this moment."})
+    created_to = Timestamp(metadata={"description": "Created before this moment (exclusive)."})
+    resolved_from = Timestamp(metadata={
+        "description": "Resolved at or after this moment (`resolved_at`: a reopened ticket is not resolved)."})
+    resolved_to = Timestamp(metadata={"description": "Resolved before this moment (exclusive)."})
     sort = fields.String(load_default="-created_at", validate=validate.OneOf(SORTS))
     after = Text(max_length=200, metadata={
         "description": "Keyset pagination: the `next_cursor` of the previous page (sort by created_at only); "
@@ -163,9 +167,17 @@ class EventSchema(Schema):
     at = fields.DateTime()
     actor_id = fields.Integer(allow_none=True)
     actor_name = fields.String()
-    kind = fields.String(metadata={"description": "created, assigned, reassigned, status_changed, updated, "
-                                                  "due_changed, commented, attachment_added, escalated"})
-    data = fields.Dict()
+    kind = fields.String(metadata={"description": "created, assigned, reassigned, status_changed, reopened, updated, "
+                                                  "due_changed, commented, attachment_added, escalated, "
+                                                  "escalation_acknowledged"})
+    data = fields.Dict(metadata={"description": (
+        "What changed, by kind. created: `number`, `type`, `priority`, `channel`, `response_due_at`, "
+        "`resolve_due_at`, `sla_source`. assigned: `to` (user id) and `to_name`; reassigned: `from`, `from_name`, `to`, "
+        "`to_name` and `reason` (the names as they were at the time; events written before names were kept "
+        "carry the ids only). status_changed and reopened: `from`, `to` (statuses), `reason`. updated: "
+        "`changes` ({field: {from, to}}). due_changed: `response_due_at`, `resolve_due_at` ({from, to}). "
+        "commented: `comment_id`, `kind`. attachment_added: `attachment_id`, `filename`, `content_type`, `size`. "
+        "escalated: `from`, `to` (levels), `rule`, `reason`. escalation_acknowledged: `escalation_id`, `level`.")})
 
 
 class AssigneeSchema(Schema):

@@ -104,9 +104,10 @@ def _may(actor: Actor, perm: Perm, ticket: Ticket) -> bool:
 
 
 def list_tickets(session: Session, *, actor: Actor, pagination, q=None, type=None, status=None, priority=None,
-                 category_id=None, org_unit_id=None, assignee_id=None, first_responder_id=None, customer_id=None,
-                 property_id=None, function=None, escalation_level=None, is_major=None, overdue=None,
-                 mine=None, created_from=None, created_to=None, sort="-created_at", after=None) -> list[Ticket]:
+                 channel=None, category_id=None, org_unit_id=None, assignee_id=None, first_responder_id=None,
+                 customer_id=None, property_id=None, function=None, escalation_level=None, is_major=None,
+                 overdue=None, mine=None, created_from=None, created_to=None, resolved_from=None, resolved_to=None,
+                 sort="-created_at", after=None) -> list[Ticket]:
     require_tenant(actor)
     units = actor.subtree(org_unit_id) if org_unit_id is not None else None
     if units is not None and units <= actor.full_reach(Perm.ticket_read):
@@ -123,6 +124,8 @@ def list_tickets(session: Session, *, actor: Actor, pagination, q=None, type=Non
         stmt = stmt.where(Ticket.status.in_(status))
     if priority:
         stmt = stmt.where(Ticket.priority.in_(priority))
+    if channel:
+        stmt = stmt.where(Ticket.channel.in_(channel))
     if category_id is not None:
         categories = tenant_categories(session, tenant_id=actor.tenant_id)
         wanted = subtree_ids(categories, category_id) if category_id in categories else set()
@@ -145,6 +148,10 @@ def list_tickets(session: Session, *, actor: Actor, pagination, q=None, type=Non
         stmt = stmt.where(Ticket.created_at >= created_from)
     if created_to is not None:
         stmt = stmt.where(Ticket.created_at < created_to)
+    if resolved_from is not None:
+        stmt = stmt.where(Ticket.resolved_at >= resolved_from)
+    if resolved_to is not None:
+        stmt = stmt.where(Ticket.resolved_at < resolved_to)
     if q:
         stmt = stmt.where(_search(session, q))
 
@@ -320,7 +327,7 @@ def _new_ticket(session: Session, *, actor: Actor, org_unit_id: int, type: Ticke
         response_due_at=response_due, resolve_due_at=resolve_due, created_at=now, updated_at=now,
     )
     if assignee_id is not None:
-        _check_assignee(session, actor.tenant_id, assignee_id, unit.path)
+        assignee_name = _check_assignee(session, actor.tenant_id, assignee_id, unit.path)
     # The number last: its counter row stays locked until the commit.
     ticket.number = _next_number(session, actor.tenant_id, now)
     session.add(ticket)
@@ -328,7 +335,7 @@ def _new_ticket(session: Session, *, actor: Actor, org_unit_id: int, type: Ticke
     _event(session, ticket, actor, "created", number=ticket.number, type=type, priority=priority, channel=channel,
            response_due_at=response_due, resolve_due_at=resolve_due, sla_source=target.source)
     if assignee_id is not None:
-        _assign(session, actor, ticket, assignee_id, reason=None, now=now)
+        _assign(session, actor, ticket, assignee_id, assignee_name, reason=None, now=now)
     if ticket.is_major or ticket.type == TicketType.complaint:
         _evaluate_later(session, actor, ticket)
     return ticket
@@ -414,11 +421,13 @@ def _assignable(tenant_id: int, unit_path: str):
     )
 
 
-def _check_assignee(session: Session, tenant_id: int, user_id: int, unit_path: str) -> None:
-    """The assignee works tickets of the project (`_assignable`), else 422."""
-    if session.execute(_assignable(tenant_id, unit_path).where(User.id == user_id).limit(1)).first() is None:
+def _check_assignee(session: Session, tenant_id: int, user_id: int, unit_path: str) -> str:
+    """The assignee works tickets of the project (`_assignable`), else 422; returns their name."""
+    row = session.execute(_assignable(tenant_id, unit_path).where(User.id == user_id).limit(1)).first()
+    if row is None:
         raise Invalid("This person cannot work tickets of the project.",
                       errors={"assignee_id": ["Not a colleague who works tickets of this project."]})
+    return row.name
 
 
 def list_assignees(session: Session, *, actor: Actor, ticket_id: int) -> list[dict]:
@@ -461,17 +470,22 @@ def _may_route(actor: Actor, ticket: Ticket) -> bool:
         ticket.first_responder_id == actor.id and ticket.status == Status.new)
 
 
-def _assign(session: Session, actor: Actor, ticket: Ticket, assignee_id: int, *, reason: str | None,
-            now: datetime) -> None:
+def _assign(session: Session, actor: Actor, ticket: Ticket, assignee_id: int, assignee_name: str, *,
+            reason: str | None, now: datetime) -> None:
+    """Hand the ticket to `assignee_id`; the timeline keeps the names as they were (`to_name`, `from_name`)."""
     previous = ticket.assignee_id
+    # The assignee was loaded with the ticket (a ticket being created has none to load).
+    previous_name = ticket.assignee_name if previous is not None else None
     ticket.assignee_id = assignee_id
     if ticket.status == Status.new:
         ticket.status = Status.assigned
         _responded(ticket, now)
     if previous is None:
-        _event(session, ticket, actor, "assigned", to=assignee_id)
+        _event(session, ticket, actor, "assigned", to=assignee_id, to_name=assignee_name)
     else:
-        _event(session, ticket, actor, "reassigned", **{"from": previous, "to": assignee_id, "reason": reason})
+        _event(session, ticket, actor, "reassigned", **{"from": previous, "from_name": previous_name,
+                                                        "to": assignee_id, "to_name": assignee_name,
+                                                        "reason": reason})
 
 
 def _responded(ticket: Ticket, now: datetime) -> None:
@@ -532,8 +546,8 @@ def update_ticket(session: Session, *, actor: Actor, ticket_id: int, changes: di
                 raise Forbidden("Assigning needs ticket.assign at the project (or being the first responder of a new ticket).")
             if ticket.assignee_id is not None and not reason:
                 raise Invalid("Say why the ticket is reassigned.", errors={"reason": ["Required to reassign."]})
-            _check_assignee(session, ticket.tenant_id, assignee_id, actor.units[ticket.org_unit_id].path)
-            _assign(session, actor, ticket, assignee_id, reason=reason, now=now)
+            name = _check_assignee(session, ticket.tenant_id, assignee_id, actor.units[ticket.org_unit_id].path)
+            _assign(session, actor, ticket, assignee_id, name, reason=reason, now=now)
     if session.dirty:
         ticket.updated_at = now
     session.commit()
@@ -579,7 +593,7 @@ def transition(session: Session, *, actor: Actor, ticket_id: int, to: Status, re
         _responded(ticket, now)
         if ticket.assignee_id is None:
             ticket.assignee_id = actor.id
-            _event(session, ticket, actor, "assigned", to=actor.id)
+            _event(session, ticket, actor, "assigned", to=actor.id, to_name=actor.name)
     elif to == Status.resolved:
         _responded(ticket, now)
         ticket.resolved_at = now

@@ -5,6 +5,7 @@ from servicehub.users.schemas import (
     MembershipCreateSchema,
     MembershipDeleteSchema,
     MembershipSchema,
+    RoleSchema,
     UserCreateSchema,
     UserQuerySchema,
     UserSchema,
@@ -12,6 +13,7 @@ from servicehub.users.schemas import (
 )
 
 blp = Blueprint("users", __name__, url_prefix="/users", description="Staff accounts and their memberships.")
+roles = Blueprint("roles", __name__, url_prefix="/roles", description="The role catalogue (DESIGN §6).")
 
 
 @blp.route("")
@@ -77,3 +79,13 @@ def add_membership(data, user_id):
 def remove_membership(args, user_id):
     """Revoke a role at an org unit (`?org_unit_id=&role=`)."""
     service.remove_membership(db.session, actor=current_actor(), user_id=user_id, **args)
+
+
+@roles.route("")
+@roles.auth()
+@roles.response(200, RoleSchema(many=True))
+def list_roles():
+    """Every role, the org-unit kinds it may be held at and the permissions it grants there (and below).
+
+    The same for every signed-in user of a group (no group data); a fixed list of eight, not paginated."""
+    return service.role_catalogue(actor=current_actor())

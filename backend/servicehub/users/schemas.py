@@ -1,7 +1,8 @@
 from marshmallow import fields
 
-from servicehub.access import Role
+from servicehub.access import Perm, Role
 from servicehub.extensions import Email, Flag, Id, Pattern, QueryId, Schema, Text
+from servicehub.orgs.models import OrgUnitKind
 from servicehub.users.models import Function
 
 USERNAME = {"min_length": 3, "max_length": 64,
@@ -55,7 +56,7 @@ class UserUpdateSchema(Schema):
 
 class UserQuerySchema(Schema):
     q = Text(max_length=64)
-    org_unit_id = QueryId()
+    org_unit_id = QueryId(metadata={"description": "Accounts whose home unit is this org unit or a unit below it."})
     role = fields.Enum(Role)
     is_active = fields.Boolean()
 
@@ -69,3 +70,11 @@ class MembershipCreateSchema(Schema):
 class MembershipDeleteSchema(Schema):
     org_unit_id = QueryId(required=True)
     role = fields.Enum(Role, required=True)
+
+
+class RoleSchema(Schema):
+    role = fields.Enum(Role)
+    kinds = fields.List(fields.Enum(OrgUnitKind), metadata={
+        "description": "The org-unit kinds at which a membership may carry this role."})
+    permissions = fields.List(fields.Enum(Perm, by_value=True), metadata={
+        "description": "What the role grants at its unit and at every unit below it."})

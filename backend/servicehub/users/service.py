@@ -5,12 +5,12 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from servicehub.access import ROLE_PERMISSIONS, Actor, Perm, Role, require, role_fits_kind
+from servicehub.access import ROLE_PERMISSIONS, Actor, Perm, Role, require, require_tenant, role_fits_kind
 from servicehub.audit.service import record
 from servicehub.auth.passwords import hash_password
 from servicehub.errors import Conflict, Forbidden, Invalid, NotFound
 from servicehub.extensions import paginate_query
-from servicehub.orgs.models import OrgUnit
+from servicehub.orgs.models import OrgUnit, OrgUnitKind
 from servicehub.scoping import get_scoped, reachable_unit, select_scoped
 from servicehub.users.models import Function, Membership, User
 
@@ -39,7 +39,9 @@ def list_users(session: Session, *, actor: Actor, pagination, q=None, org_unit_i
     if q:
         stmt = stmt.where(User.username.contains(q, autoescape=True) | User.name.contains(q, autoescape=True))
     if org_unit_id is not None:
-        stmt = stmt.where(User.org_unit_id == org_unit_id)
+        # The unit and everything below it, inside the reach (a unit out of reach finds nobody).
+        units = actor.subtree(org_unit_id) & actor.reach(Perm.user_read)
+        stmt = stmt.where(User.org_unit_id.in_(sorted(units)))
     if role is not None:
         stmt = stmt.where(User.id.in_(select(Membership.user_id).where(Membership.role == role)))
     if is_active is not None:
@@ -196,3 +198,16 @@ def remove_membership(session: Session, *, actor: Actor, user_id: int, org_unit_
            target_id=user.id, org_unit_id=org_unit_id,
            details={"membership_id": membership.id, "role": role.value})
     session.commit()
+
+
+def role_catalogue(*, actor: Actor) -> list[dict]:
+    """Every role with the org-unit kinds it may be held at and the permissions it grants, read from
+    `access.ROLE_KINDS` and `access.ROLE_PERMISSIONS` (the one table); for any user of a group."""
+    require_tenant(actor)
+    perms = list(Perm)
+    return [
+        {"role": role,
+         "kinds": [kind for kind in OrgUnitKind if role_fits_kind(role, kind.value)],
+         "permissions": sorted(ROLE_PERMISSIONS[role], key=perms.index)}
+        for role in Role
+    ]

@@ -886,6 +886,7 @@ export interface paths {
             parameters: {
                 query?: {
                     q?: string;
+                    /** @description Accounts whose home unit is this org unit or a unit below it. */
                     org_unit_id?: number;
                     role?: "tenant_admin" | "hq_crm" | "region_manager" | "region_agent" | "project_manager" | "project_agent" | "engineer" | "viewer";
                     is_active?: boolean;
@@ -1338,6 +1339,63 @@ export interface paths {
                 422: components["responses"]["UNPROCESSABLE_ENTITY"];
             };
         };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/roles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every role, the org-unit kinds it may be held at and the permissions it grants there (and below).
+         * @description The same for every signed-in user of a group (no group data); a fixed list of eight, not paginated.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Role"][];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -2895,6 +2953,7 @@ export interface paths {
                     type?: ("complaint" | "repair" | "inquiry" | "suggestion" | "praise")[];
                     status?: ("new" | "assigned" | "in_progress" | "resolved" | "closed" | "cancelled")[];
                     priority?: ("urgent" | "high" | "normal" | "low")[];
+                    channel?: ("phone" | "walk_in" | "wechat" | "web" | "email" | "letter" | "hotline" | "other")[];
                     /** @description This category and every category below it. */
                     category_id?: number;
                     /** @description This org unit and every unit below it. */
@@ -2910,8 +2969,14 @@ export interface paths {
                     overdue?: boolean;
                     /** @description Assigned to the caller or taken first by the caller (我的工单). */
                     mine?: boolean;
+                    /** @description Created at or after this moment. */
                     created_from?: string;
+                    /** @description Created before this moment (exclusive). */
                     created_to?: string;
+                    /** @description Resolved at or after this moment (`resolved_at`: a reopened ticket is not resolved). */
+                    resolved_from?: string;
+                    /** @description Resolved before this moment (exclusive). */
+                    resolved_to?: string;
                     sort?: "-created_at" | "created_at" | "-updated_at" | "updated_at" | "resolve_due_at" | "-resolve_due_at" | "number";
                     /** @description Keyset pagination: the `next_cursor` of the previous page (sort by created_at only); `page` is then ignored. Deep pages stay as fast as the first. */
                     after?: string;
@@ -4994,6 +5059,14 @@ export interface components {
             /** @enum {string|null} */
             function?: "customer_service" | "engineering" | "sales" | "property" | "design" | "marketing" | null;
         };
+        Role: {
+            /** @enum {string} */
+            role?: "tenant_admin" | "hq_crm" | "region_manager" | "region_agent" | "project_manager" | "project_agent" | "engineer" | "viewer";
+            /** @description The org-unit kinds at which a membership may carry this role. */
+            kinds?: ("hq" | "region" | "project")[];
+            /** @description What the role grants at its unit and at every unit below it. */
+            permissions?: ("org.read" | "org.manage" | "user.read" | "user.manage" | "audit.read" | "settings.manage" | "customer.read" | "customer.write" | "customer.pii" | "ticket.read" | "ticket.write" | "ticket.assign" | "ticket.close" | "ticket.escalate" | "escalation.handle" | "workorder.read" | "workorder.dispatch" | "contractor.read" | "contractor.manage" | "callback.work" | "survey.manage" | "report.read")[];
+        };
         AuditEntry: {
             id?: number;
             /** Format: date-time */
@@ -5293,6 +5366,12 @@ export interface components {
             source_org_unit_id?: number | null;
             /** @description True when set above this unit (or built in). */
             inherited?: boolean;
+            /** @description What would apply without this unit's own setting: the target set nearest above it, or the built-in default (equal to response_minutes when inherited). */
+            inherited_response_minutes?: number;
+            /** @description As inherited_response_minutes, for the resolution. */
+            inherited_resolve_minutes?: number;
+            /** @description Where the inherited values are set; null for the built-in default. */
+            inherited_from_org_unit_id?: number | null;
         };
         SlaPolicy: {
             org_unit_id?: number;
@@ -5485,8 +5564,9 @@ export interface components {
             at?: string;
             actor_id?: number | null;
             actor_name?: string;
-            /** @description created, assigned, reassigned, status_changed, updated, due_changed, commented, attachment_added, escalated */
+            /** @description created, assigned, reassigned, status_changed, reopened, updated, due_changed, commented, attachment_added, escalated, escalation_acknowledged */
             kind?: string;
+            /** @description What changed, by kind. created: `number`, `type`, `priority`, `channel`, `response_due_at`, `resolve_due_at`, `sla_source`. assigned: `to` (user id) and `to_name`; reassigned: `from`, `from_name`, `to`, `to_name` and `reason` (the names as they were at the time; events written before names were kept carry the ids only). status_changed and reopened: `from`, `to` (statuses), `reason`. updated: `changes` ({field: {from, to}}). due_changed: `response_due_at`, `resolve_due_at` ({from, to}). commented: `comment_id`, `kind`. attachment_added: `attachment_id`, `filename`, `content_type`, `size`. escalated: `from`, `to` (levels), `rule`, `reason`. escalation_acknowledged: `escalation_id`, `level`. */
             data?: {
                 [key: string]: unknown;
             };
@@ -5632,8 +5712,8 @@ export interface components {
             /** @description A breached ticket climbs one level. */
             sla_escalation?: boolean;
             webhook_url?: string | null;
-            /** @description The secret itself is never shown. */
-            readonly webhook_secret_set?: unknown;
+            /** @description Whether a webhook secret is set; the secret itself is never shown. */
+            readonly webhook_secret_set?: boolean;
             sms_on_major?: boolean;
             /** Format: date-time */
             updated_at?: string | null;

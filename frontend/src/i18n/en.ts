@@ -209,6 +209,11 @@ const en: typeof zhCN = {
     pickAssignee: 'Pick an assignee',
     assignedTo: 'Assigned to {name}',
     reassignedTo: 'Reassigned to {name}',
+    assignment: {
+      assigned: 'Assigned to {to}',
+      reassigned: 'Reassigned from {from} to {to}',
+      reassignedTo: 'Reassigned to {to}',
+    },
     changed: 'Changed {fields}',
     newResolveDue: 'Resolve by {at}',
     attachments: {
@@ -240,6 +245,8 @@ const en: typeof zhCN = {
       commented: 'Comment',
       attachment_added: 'Attachment',
       escalated: 'Escalated',
+      reopened: 'Reopened',
+      escalation_acknowledged: 'Escalation acknowledged',
     },
   },
   sla: {

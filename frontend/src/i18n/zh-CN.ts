@@ -208,6 +208,11 @@ export default {
     pickAssignee: '请选择处理人',
     assignedTo: '已派单给 {name}',
     reassignedTo: '已改派给 {name}',
+    assignment: {
+      assigned: '派单给 {to}',
+      reassigned: '由 {from} 改派给 {to}',
+      reassignedTo: '改派给 {to}',
+    },
     changed: '修改了{fields}',
     newResolveDue: '解决时限调整为 {at}',
     attachments: {
@@ -239,6 +244,8 @@ export default {
       commented: '记录',
       attachment_added: '上传附件',
       escalated: '升级',
+      reopened: '重新打开',
+      escalation_acknowledged: '确认升级',
     },
   },
   sla: {

@@ -5,7 +5,7 @@ import type { paths } from '@/api/schema'
 import { useAuthStore } from '@/stores/auth'
 import { useScopeStore } from '@/stores/scope'
 import { useTicketStore } from '@/features/tickets/store'
-import type { Role } from './roles'
+import type { Role, RoleInfo, UnitKind } from './roles'
 
 export type OrgUnit = Schemas['OrgUnit']
 export type OrgTreeNode = Schemas['OrgTreeNode']
@@ -74,6 +74,25 @@ export const useAdminStore = defineStore('admin', () => {
     const unit = unwrap(await api.PATCH('/api/v1/org-units/{org_unit_id}', { params: { path: { org_unit_id: id } }, body })) as OrgUnit
     await treeChanged()
     return unit
+  }
+
+  // --- the role catalogue -------------------------------------------------------------------
+  /** Every role with the kinds of unit it may be held at and its permissions: the same for everyone, loaded once. */
+  const roleCatalogue = ref<RoleInfo[]>([])
+  let loadingRoles: Promise<RoleInfo[]> | null = null
+
+  function loadRoles(): Promise<RoleInfo[]> {
+    if (roleCatalogue.value.length) return Promise.resolve(roleCatalogue.value)
+    loadingRoles ??= api.GET('/api/v1/roles')
+      .then((result) => (roleCatalogue.value = unwrap(result) as RoleInfo[]))
+      .finally(() => { loadingRoles = null })
+    return loadingRoles
+  }
+
+  /** The roles a membership at a unit of this kind may carry, in the catalogue's order (none before it is loaded). */
+  function rolesFor(kind: UnitKind | undefined): Role[] {
+    if (!kind) return []
+    return roleCatalogue.value.filter((r) => !!r.role && (r.kinds ?? []).includes(kind)).map((r) => r.role!)
   }
 
   // --- users and memberships ----------------------------------------------------------------
@@ -162,6 +181,7 @@ export const useAdminStore = defineStore('admin', () => {
 
   return {
     tree, units, unitById, reachOf, loadTree, getOrgUnit, createOrgUnit, updateOrgUnit,
+    roleCatalogue, loadRoles, rolesFor,
     listUsers, getUser, createUser, updateUser, addMembership, removeMembership,
     listCategories, createCategory, updateCategory, reorderCategories,
     getSlaPolicy, putSlaPolicy, getSettings, updateSettings,

@@ -123,12 +123,25 @@ function createdBetween(from: string, to: string): TicketListQuery {
   return { created_from: dayStart(from), created_to: dayStart(addDays(to, 1)) }
 }
 
+/** Tickets resolved from `from` to `to` (both days included), created at any time: the reports' "resolved". */
+function resolvedBetween(from: string, to: string): TicketListQuery {
+  return { resolved_from: dayStart(from), resolved_to: dayStart(addDays(to, 1)) }
+}
+
+/** A week of the trend, cut to the period. */
+function weekIn(f: DashboardFilters, weekStart: string): Period {
+  const to = addDays(weekStart, 6)
+  return { from: weekStart > f.from ? weekStart : f.from, to: to < f.to ? to : f.to }
+}
+
 function ofType(f: DashboardFilters): TicketListQuery {
   return f.type.length ? { type: [...f.type] } : {}
 }
 
 export const ticketLinks = {
   created: (f: DashboardFilters): TicketListQuery => ({ ...ofType(f), ...createdBetween(f.from, f.to) }),
+  /** Resolved in the period (by resolution time, whenever created), as the 已解决 card counts them. */
+  resolved: (f: DashboardFilters): TicketListQuery => ({ ...ofType(f), ...resolvedBetween(f.from, f.to) }),
   openNow: (f: DashboardFilters): TicketListQuery => ({ ...ofType(f), status: OPEN }),
   overdueNow: (f: DashboardFilters): TicketListQuery => ({ ...ofType(f), overdue: 'true' }),
   majorOpen: (): TicketListQuery => ({ view: 'major', status: OPEN }),
@@ -137,20 +150,25 @@ export const ticketLinks = {
   category: (f: DashboardFilters, categoryId: number): TicketListQuery => ({ ...ticketLinks.created(f), category_id: String(categoryId) }),
   /** The tickets created in one week of the trend, cut to the period. */
   week: (f: DashboardFilters, weekStart: string): TicketListQuery => {
-    const to = addDays(weekStart, 6)
-    return { ...ofType(f), ...createdBetween(weekStart > f.from ? weekStart : f.from, to < f.to ? to : f.to) }
+    const { from, to } = weekIn(f, weekStart)
+    return { ...ofType(f), ...createdBetween(from, to) }
+  },
+  /** The tickets resolved in one week of the trend (its resolved line), cut to the period. */
+  resolvedWeek: (f: DashboardFilters, weekStart: string): TicketListQuery => {
+    const { from, to } = weekIn(f, weekStart)
+    return { ...ofType(f), ...resolvedBetween(from, to) }
   },
   /** A project's open complaints (now, whatever the period). */
   projectComplaints: (orgUnitId: number): TicketListQuery => ({ org_unit_id: String(orgUnitId), type: 'complaint', status: OPEN }),
   /**
    * A number of the breakdown table: the row's tickets created in the period, narrowed to the
-   * column. Null where the ticket list cannot filter by the dimension (channel).
+   * column ("resolved" there: created in the period and resolved since, whenever).
    */
-  breakdown: (f: DashboardFilters, dimension: TableDimension, key: string, column: 'count' | 'open' | 'overdue' | 'resolved'): TicketListQuery | null => {
-    let row: TicketListQuery
-    if (dimension === 'project' || dimension === 'region') row = { org_unit_id: key }
-    else if (dimension === 'priority') row = { priority: key }
-    else return null
+  breakdown: (f: DashboardFilters, dimension: TableDimension, key: string, column: 'count' | 'open' | 'overdue' | 'resolved'): TicketListQuery => {
+    const rows: Record<TableDimension, TicketListQuery> = {
+      project: { org_unit_id: key }, region: { org_unit_id: key }, priority: { priority: key }, channel: { channel: key },
+    }
+    const row = rows[dimension]
     const narrowed: Record<typeof column, TicketListQuery> = { count: {}, open: { status: OPEN }, overdue: { overdue: 'true' }, resolved: { status: RESOLVED } }
     return { ...ticketLinks.created(f), ...row, ...narrowed[column] }
   },
