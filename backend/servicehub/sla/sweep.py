@@ -153,13 +153,16 @@ def _record(session: Session, tenant_id: int, rows, *, which: str, rule: Rule, n
     if session.get_bind().dialect.name == "postgresql":
         params = {"tenant": tenant_id, "now": now, "which": which, "rule": rule.value, "label": label,
                   "zone": NUMBER_TZ.key, "ids": ids, "dues": dues, "to_levels": to_levels,
+                  # The event's due time written as Python writes it (PostgreSQL's JSON drops trailing
+                  # zeros of the microseconds), so both backends store the same text.
+                  "due_texts": [due.isoformat() for due in dues],
                   "units": [r.org_unit_id for r in rows], "from_levels": [r.escalation_level.value for r in rows]}
         session.execute(text(
             "INSERT INTO ticket_events (tenant_id, ticket_id, at, actor_id, actor_name, kind, data) "
             "SELECT :tenant, u.id, :now, NULL, 'system', 'sla_breached', "
-            "json_build_object('which', CAST(:which AS text), 'due_at', u.due, 'escalated_to', u.to_level) "
-            "FROM unnest(CAST(:ids AS integer[]), CAST(:dues AS timestamptz[]), CAST(:to_levels AS text[])) "
-            "AS u(id, due, to_level)"), params)
+            "json_build_object('which', CAST(:which AS text), 'due_at', u.due_text, 'escalated_to', u.to_level) "
+            "FROM unnest(CAST(:ids AS integer[]), CAST(:due_texts AS text[]), CAST(:to_levels AS text[])) "
+            "AS u(id, due_text, to_level)"), params)
         session.execute(text(
             "INSERT INTO escalations (tenant_id, org_unit_id, ticket_id, from_level, to_level, rule, reason, "
             "created_at, reminder_count) "
