@@ -9,10 +9,7 @@ import MembershipForm from '@/features/admin/components/MembershipForm.vue'
 import UnitTreeSelect from '@/features/admin/components/UnitTreeSelect.vue'
 import type { RoleInfo } from '@/features/admin/roles'
 import { useAdminStore, type Membership } from '@/features/admin/store'
-
-function json(status: number, body: unknown): Response {
-  return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } })
-}
+import { json, scriptFetch, type Answer } from './http'
 
 /** `GET /roles` as the API answers it (access.ROLE_KINDS; the permissions cut short). */
 const CATALOGUE: RoleInfo[] = [
@@ -59,21 +56,11 @@ describe('the role catalogue', () => {
 
 describe('MembershipForm', () => {
   let calls: Request[]
-  let answers: Array<(req: Request) => Response | Promise<Response>>
+  let answers: Answer[]
 
   beforeEach(() => {
     setActivePinia(createPinia())
-    calls = []
-    answers = []
-    vi.stubGlobal(
-      'fetch',
-      vi.fn(async (req: Request) => {
-        calls.push(req)
-        const next = answers.shift()
-        if (!next) throw new Error(`unexpected call ${req.method} ${req.url}`)
-        return next(req)
-      }),
-    )
+    ;({ calls, answers } = scriptFetch())
     useAdminStore().tree = [
       {
         id: 1, kind: 'hq', name: '集团', code: 'HQ', path: '/1/', is_active: true, children: [

@@ -8,10 +8,7 @@ import type { Me } from '@/api/client'
 import { useAuthStore } from '@/stores/auth'
 import { useAdminStore, type OrgTreeNode, type SlaPolicy } from '@/features/admin/store'
 import SlaPoliciesView from '@/features/admin/views/SlaPoliciesView.vue'
-
-function json(status: number, body: unknown): Response {
-  return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } })
-}
+import { json } from './http'
 
 const TREE: OrgTreeNode[] = [
   {

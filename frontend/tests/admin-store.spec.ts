@@ -4,10 +4,8 @@ import { ApiError, type Me } from '@/api/client'
 import { useAuthStore } from '@/stores/auth'
 import { useTicketStore } from '@/features/tickets/store'
 import { useAdminStore, type OrgTreeNode } from '@/features/admin/store'
+import { json, scriptFetch, type Answer } from './http'
 
-function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(body === null ? null : JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json', ...headers } })
-}
 const page = (meta: Record<string, number>) => ({ 'X-Pagination': JSON.stringify(meta) })
 
 const TREE: OrgTreeNode[] = [
@@ -25,22 +23,12 @@ const TREE: OrgTreeNode[] = [
 
 describe('admin store', () => {
   let calls: Request[]
-  let answers: Array<(req: Request) => Response | Promise<Response>>
+  let answers: Answer[]
 
   beforeEach(() => {
     setActivePinia(createPinia())
-    calls = []
-    answers = []
     document.cookie = 'csrf_access_token=csrf-1; path=/'
-    vi.stubGlobal(
-      'fetch',
-      vi.fn(async (req: Request) => {
-        calls.push(req)
-        const next = answers.shift()
-        if (!next) throw new Error(`unexpected call ${req.method} ${req.url}`)
-        return next(req)
-      }),
-    )
+    ;({ calls, answers } = scriptFetch())
   })
   afterEach(() => vi.unstubAllGlobals())
 

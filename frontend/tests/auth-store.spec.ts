@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
 import { useAuthStore } from '@/stores/auth'
+import { json } from './http'
 
 const me = {
   id: 6,
@@ -19,10 +20,6 @@ const me = {
       permissions: ['customer.read', 'ticket.read', 'ticket.write'],
     },
   ],
-}
-
-function json(status: number, body: unknown): Response {
-  return new Response(body === null ? null : JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } })
 }
 
 describe('auth store', () => {

@@ -1,9 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { ApiError, api, setAuthFailureHandler, unwrap } from '@/api/client'
-
-function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json', ...headers } })
-}
+import { json, scriptFetch, type Answer } from './http'
 
 function setCookie(name: string, value: string): void {
   document.cookie = `${name}=${value}; path=/`
@@ -23,14 +20,8 @@ describe('api client', () => {
     setAuthFailureHandler(() => {})
   })
 
-  function mockFetch(...responses: Array<(req: Request) => Response | Promise<Response>>): void {
-    fetchMock = vi.fn(async (req: Request) => {
-      calls.push(req)
-      const next = responses.shift()
-      if (!next) throw new Error(`unexpected call ${req.method} ${req.url}`)
-      return next(req)
-    })
-    vi.stubGlobal('fetch', fetchMock)
+  function mockFetch(...responses: Answer[]): void {
+    ;({ calls, fetch: fetchMock } = scriptFetch(...responses))
   }
 
   it('sends cookies and no CSRF header on reads', async () => {

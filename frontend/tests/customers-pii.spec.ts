@@ -9,15 +9,12 @@ import type { Me } from '@/api/client'
 import { useAuthStore } from '@/stores/auth'
 import PiiText from '@/features/customers/components/PiiText.vue'
 import CustomerDetailView from '@/features/customers/views/CustomerDetailView.vue'
+import { json } from './http'
 
 const i18n = () => createI18n({ legacy: false, locale: 'zh-CN', messages: { 'zh-CN': zhCN } })
 
 function mountPii(props: { value?: string | null; masked: boolean; revealable: boolean }) {
   return mount(PiiText, { props, global: { plugins: [i18n(), ElementPlus] } })
-}
-
-function json(status: number, body: unknown): Response {
-  return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } })
 }
 
 describe('PiiText: personal data on screen', () => {

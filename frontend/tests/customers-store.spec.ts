@@ -2,10 +2,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
 import { ApiError } from '@/api/client'
 import { useCustomerStore } from '@/features/customers/store'
+import { json } from './http'
 
-function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json', ...headers } })
-}
 const paging = (total: number, page: number, totalPages: number) => ({ 'X-Pagination': JSON.stringify({ total, page, total_pages: totalPages }) })
 
 /** Answers by "METHOD /path" (query ignored); records every request. */

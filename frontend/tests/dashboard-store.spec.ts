@@ -12,7 +12,6 @@ import {
   useDashboardStore,
   type DashboardFilters,
 } from '@/features/dashboard/store'
-import { useLatest } from '@/features/dashboard/latest'
 
 // A Thursday.
 const TODAY = '2026-11-26'
@@ -147,21 +146,5 @@ describe('dashboard store', () => {
     expect(urls[1].searchParams.get('dimension')).toBe('category')
     expect(urls[1].searchParams.get('category_id')).toBe('12')
     expect(urls[1].searchParams.has('org_unit_id')).toBe(false)
-  })
-})
-
-describe('useLatest', () => {
-  it('keeps the latest answer when an earlier, slower one arrives after it', async () => {
-    const pending: Array<(value: string) => void> = []
-    const { data, loading, load } = useLatest(() => new Promise<string>((resolve) => pending.push(resolve)), '')
-    const first = load()
-    const second = load()
-    pending[1]('new')
-    await second
-    expect(data.value).toBe('new')
-    expect(loading.value).toBe(false)
-    pending[0]('old')
-    await first
-    expect(data.value).toBe('new')
   })
 })

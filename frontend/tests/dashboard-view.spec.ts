@@ -8,6 +8,7 @@ import ElementPlus from 'element-plus'
 import zhCN from '@/i18n/zh-CN'
 import { useScopeStore } from '@/stores/scope'
 import DashboardView from '@/features/dashboard/views/DashboardView.vue'
+import { json } from './http'
 
 // No canvas in jsdom: every chart is a placeholder.
 vi.mock('vue-echarts', () => ({
@@ -34,10 +35,6 @@ const emptyOverview = {
   sla: { response_total: 0, response_met: 0, response_rate: null, resolution_total: 0, resolution_met: 0, resolution_rate: null },
   satisfaction: { count: 0, average: null },
   by_status: [], by_type: [], by_category: [], trend: [], top_projects: [],
-}
-
-function json(status: number, body: unknown): Response {
-  return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } })
 }
 
 async function mountDashboard(answer: (url: URL) => Response) {

@@ -2,10 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
 import { useNotificationCenterStore } from '@/features/notifications/store'
 import { useNotificationStore } from '@/stores/notifications'
-
-function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json', ...headers } })
-}
+import { json } from './http'
 
 describe('notification inbox store', () => {
   let calls: Request[]

@@ -5,6 +5,7 @@ import ElementPlus from 'element-plus'
 import { i18n } from '@/i18n'
 import type { Schemas, Ticket } from '@/api/client'
 import AssignDialog from '@/features/tickets/components/AssignDialog.vue'
+import { json, scriptFetch, type Answer } from './http'
 
 const candidates: Schemas['Assignee'][] = [
   { id: 11, name: '陈建国', username: 'region_manager', roles: ['region_manager'], function: 'customer_service', open_tickets: 0 },
@@ -12,28 +13,14 @@ const candidates: Schemas['Assignee'][] = [
   { id: 5, name: '张伟', username: 'project_manager', roles: ['project_manager', 'project_agent'], function: null, open_tickets: 4 },
 ]
 
-function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json', ...headers } })
-}
-
 describe('AssignDialog', () => {
   let calls: Request[]
-  let answers: Array<(req: Request) => Response>
+  let answers: Answer[]
 
   beforeEach(() => {
     setActivePinia(createPinia())
-    calls = []
-    answers = [() => json(200, candidates)]
     document.cookie = 'csrf_access_token=csrf-1; path=/'
-    vi.stubGlobal(
-      'fetch',
-      vi.fn(async (req: Request) => {
-        calls.push(req)
-        const next = answers.shift()
-        if (!next) throw new Error(`unexpected call ${req.method} ${req.url}`)
-        return next(req)
-      }),
-    )
+    ;({ calls, answers } = scriptFetch(() => json(200, candidates)))
   })
   afterEach(() => {
     vi.unstubAllGlobals()
@@ -126,7 +113,7 @@ describe('AssignDialog', () => {
   })
 
   it('shows no list to whoever may not route the ticket (403)', async () => {
-    answers = [() => json(403, { code: 403, status: 'Forbidden', message: 'Routing this ticket needs ticket.assign.' })]
+    answers.splice(0, answers.length, () => json(403, { code: 403, status: 'Forbidden', message: 'Routing this ticket needs ticket.assign.' }))
     const wrapper = await open({ assignee_id: null, status: 'new' })
     expect(rows(wrapper)).toHaveLength(0)
     expect(wrapper.find('[data-test=forbidden]').exists()).toBe(true)

@@ -6,10 +6,7 @@ import { createMemoryHistory, createRouter } from 'vue-router'
 import ElementPlus from 'element-plus'
 import zhCN from '@/i18n/zh-CN'
 import TicketListView from '@/features/tickets/views/TicketListView.vue'
-
-function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json', ...headers } })
-}
+import { json } from './http'
 
 async function mountList(url: string) {
   const requests: URL[] = []

@@ -2,10 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { File as NodeFile } from 'node:buffer'
 import { createPinia, setActivePinia } from 'pinia'
 import { isConflict, useTicketStore } from '@/features/tickets/store'
-
-function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json', ...headers } })
-}
+import { json, scriptFetch, type Answer } from './http'
 
 function setCookie(name: string, value: string): void {
   document.cookie = `${name}=${value}; path=/`
@@ -14,16 +11,8 @@ function setCookie(name: string, value: string): void {
 describe('ticket store', () => {
   let calls: Request[]
 
-  function mockFetch(...responses: Array<(req: Request) => Response | Promise<Response>>): void {
-    vi.stubGlobal(
-      'fetch',
-      vi.fn(async (req: Request) => {
-        calls.push(req)
-        const next = responses.shift()
-        if (!next) throw new Error(`unexpected call ${req.method} ${req.url}`)
-        return next(req)
-      }),
-    )
+  function mockFetch(...responses: Answer[]): void {
+    ;({ calls } = scriptFetch(...responses))
   }
 
   beforeEach(async () => {

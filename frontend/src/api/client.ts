@@ -149,6 +149,17 @@ export function pagination(response: Response): Pagination | null {
   }
 }
 
+/** One page of a list: its rows and the `X-Pagination` header. */
+export interface Paged<T> {
+  items: T[]
+  page: Pagination | null
+}
+
+/** A list's answer as one page (throws like `unwrap`). */
+export function paged<T>(result: { data?: unknown; error?: unknown; response: Response }): Paged<T> {
+  return { items: unwrap(result) as T[], page: pagination(result.response) }
+}
+
 /** A fresh key per intake form: the same key twice answers the first ticket. */
 export function newIdempotencyKey(): string {
   if (typeof crypto !== 'undefined' && 'randomUUID' in crypto) return crypto.randomUUID()

@@ -8,14 +8,6 @@ export const zh = {
   showInactive: '显示已停用（{n}）',
   pickUnit: '选择组织',
   checkFields: '请按提示修改标红的项目',
-  functions: {
-    customer_service: '客服',
-    engineering: '工程',
-    sales: '销售',
-    property: '物业',
-    design: '设计',
-    marketing: '营销',
-  },
   org: {
     filter: '按名称或编码筛选',
     kind: '层级',
@@ -184,14 +176,6 @@ export const en: typeof zh = {
   showInactive: 'Show deactivated ({n})',
   pickUnit: 'Choose an org unit',
   checkFields: 'Please correct the fields marked in red',
-  functions: {
-    customer_service: 'Customer service',
-    engineering: 'Engineering',
-    sales: 'Sales',
-    property: 'Property',
-    design: 'Design',
-    marketing: 'Marketing',
-  },
   org: {
     filter: 'Filter by name or code',
     kind: 'Level',

@@ -10,4 +10,3 @@ export type RoleInfo = Schemas['Role']
 export const ROLES: Role[] = [
   'tenant_admin', 'hq_crm', 'region_manager', 'region_agent', 'project_manager', 'project_agent', 'engineer', 'viewer',
 ]
-export const FUNCTIONS: Func[] = ['customer_service', 'engineering', 'sales', 'property', 'design', 'marketing']

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import { api, pagination, unwrap, type Pagination, type Schemas } from '@/api/client'
+import { api, paged, pagination, unwrap, type Paged, type Schemas } from '@/api/client'
 import type { paths } from '@/api/schema'
 import { useAuthStore } from '@/stores/auth'
 import { useScopeStore } from '@/stores/scope'
@@ -96,9 +96,8 @@ export const useAdminStore = defineStore('admin', () => {
   }
 
   // --- users and memberships ----------------------------------------------------------------
-  async function listUsers(query: UserQuery): Promise<{ items: User[]; page: Pagination | null }> {
-    const result = await api.GET('/api/v1/users', { params: { query } })
-    return { items: unwrap(result) as User[], page: pagination(result.response) }
+  async function listUsers(query: UserQuery): Promise<Paged<User>> {
+    return paged<User>(await api.GET('/api/v1/users', { params: { query } }))
   }
 
   async function getUser(id: number): Promise<User> {

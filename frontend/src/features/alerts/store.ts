@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia'
-import { api, pagination, unwrap, type Pagination, type Schemas } from '@/api/client'
+import { api, paged, unwrap, type Paged, type Schemas } from '@/api/client'
 import type { paths } from '@/api/schema'
 
 export type Alert = Schemas['Alert']
@@ -19,9 +19,8 @@ export function clusterTicketsQuery(alert: Alert): Record<string, string> {
 
 /** 群诉预警: `GET /alerts`, `POST /alerts/{id}/acknowledge`. */
 export const useAlertStore = defineStore('alerts', () => {
-  async function list(query: AlertQuery): Promise<{ items: Alert[]; page: Pagination | null }> {
-    const result = await api.GET('/api/v1/alerts', { params: { query } })
-    return { items: unwrap(result) as Alert[], page: pagination(result.response) }
+  async function list(query: AlertQuery): Promise<Paged<Alert>> {
+    return paged<Alert>(await api.GET('/api/v1/alerts', { params: { query } }))
   }
 
   async function acknowledge(id: number): Promise<Alert> {

@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia'
-import { api, pagination, unwrap, type Pagination, type Schemas } from '@/api/client'
+import { api, paged, unwrap, type Paged, type Schemas } from '@/api/client'
 import type { paths } from '@/api/schema'
 
 export type Customer = Schemas['Customer']
@@ -19,9 +19,8 @@ export const SOURCE_CHANNELS = ['walk_in', 'phone', 'referral', 'online', 'event
 
 /** Customer files (一户一档): every call of the feature goes through here (components never fetch). */
 export const useCustomerStore = defineStore('customers', () => {
-  async function list(query: CustomerQuery): Promise<{ items: Customer[]; page: Pagination | null }> {
-    const result = await api.GET('/api/v1/customers', { params: { query } })
-    return { items: unwrap(result) as Customer[], page: pagination(result.response) }
+  async function list(query: CustomerQuery): Promise<Paged<Customer>> {
+    return paged<Customer>(await api.GET('/api/v1/customers', { params: { query } }))
   }
 
   /** The file, phone and ID number masked (`pii_revealable` says whether `reveal` may unmask them). */
@@ -48,11 +47,10 @@ export const useCustomerStore = defineStore('customers', () => {
     return unwrap(await api.PATCH('/api/v1/customers/{customer_id}', { params: { path: { customer_id: id } }, body: changes })) as Customer
   }
 
-  async function timeline(id: number, page = 1, pageSize = 20): Promise<{ items: TimelineEntry[]; page: Pagination | null }> {
-    const result = await api.GET('/api/v1/customers/{customer_id}/timeline', {
+  async function timeline(id: number, page = 1, pageSize = 20): Promise<Paged<TimelineEntry>> {
+    return paged<TimelineEntry>(await api.GET('/api/v1/customers/{customer_id}/timeline', {
       params: { path: { customer_id: id }, query: { page, page_size: pageSize } },
-    })
-    return { items: unwrap(result) as TimelineEntry[], page: pagination(result.response) }
+    }))
   }
 
   /** The customer's units (current relations first) in the projects the caller reaches, in one call. */

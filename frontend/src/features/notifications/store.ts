@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia'
-import { api, pagination, unwrap, type Pagination, type Schemas } from '@/api/client'
+import { api, paged, unwrap, type Paged, type Schemas } from '@/api/client'
 import { useNotificationStore } from '@/stores/notifications'
 
 export type InboxItem = Schemas['Notification']
@@ -8,10 +8,9 @@ export type InboxItem = Schemas['Notification']
 export const useNotificationCenterStore = defineStore('notificationCenter', () => {
   const bell = useNotificationStore()
 
-  async function list(unreadOnly: boolean, page: number, pageSize = 20): Promise<{ items: InboxItem[]; page: Pagination | null }> {
+  async function list(unreadOnly: boolean, page: number, pageSize = 20): Promise<Paged<InboxItem>> {
     const query = unreadOnly ? { unread: true, page, page_size: pageSize } : { page, page_size: pageSize }
-    const result = await api.GET('/api/v1/notifications', { params: { query } })
-    return { items: unwrap(result) as InboxItem[], page: pagination(result.response) }
+    return paged<InboxItem>(await api.GET('/api/v1/notifications', { params: { query } }))
   }
 
   async function markRead(id: number): Promise<InboxItem> {

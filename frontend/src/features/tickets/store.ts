@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
-import { API_PREFIX, ApiError, api, pagination, unwrap, type Pagination, type Schemas, type Ticket } from '@/api/client'
+import { API_PREFIX, ApiError, api, paged, unwrap, type Paged, type Schemas, type Ticket } from '@/api/client'
 import type { paths } from '@/api/schema'
 
 export type TicketQuery = NonNullable<paths['/api/v1/tickets']['get']['parameters']['query']>
@@ -20,6 +20,7 @@ export const OPEN_STATUSES = ['new', 'assigned', 'in_progress'] as const
 export const PRIORITIES = ['urgent', 'high', 'normal', 'low'] as const
 export const CHANNELS = ['phone', 'hotline', 'walk_in', 'wechat', 'web', 'email', 'letter', 'other'] as const
 export const SENSITIVES = ['media', 'lawsuit', 'government_hotline'] as const
+/** The lines of business (条线) of a ticket, a category and a membership; labels under `function.` in the locale files. */
 export const FUNCTIONS = ['customer_service', 'engineering', 'sales', 'property', 'design', 'marketing'] as const satisfies readonly TicketFunction[]
 
 /** The API's limit for one attachment (ATTACHMENT_MAX_BYTES, 10 MB by default); a larger file answers 413. */
@@ -92,9 +93,8 @@ function withEtag(result: { data?: Ticket; error?: unknown; response: Response }
 export const useTicketStore = defineStore('tickets', () => {
   const categories = ref<Category[]>([])
 
-  async function list(query: TicketQuery): Promise<{ items: Ticket[]; page: Pagination | null }> {
-    const result = await api.GET('/api/v1/tickets', { params: { query } })
-    return { items: unwrap(result) as Ticket[], page: pagination(result.response) }
+  async function list(query: TicketQuery): Promise<Paged<Ticket>> {
+    return paged<Ticket>(await api.GET('/api/v1/tickets', { params: { query } }))
   }
 
   /** The ticket and its ETag (the version, for If-Match). */
