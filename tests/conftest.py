@@ -82,7 +82,8 @@ TABLES = ("audit_log", "memberships", "users", "org_units", "tenants", "platform
           "customers", "customer_phones", "customer_scopes", "properties", "ownerships", "customer_imports",
           "categories", "ticket_counters", "idempotency_keys", "sla_targets", "tickets", "escalations",
           "ticket_attachments", "ticket_comments", "ticket_events",
-          "service_settings", "alerts", "deliveries", "outbox", "callbacks", "notifications")
+          "service_settings", "alerts", "deliveries", "outbox", "callbacks", "notifications",
+          "contractors", "contractor_units", "warranty_terms", "work_orders", "callback_attempts")
 
 
 @pytest.fixture(scope="session")

@@ -35,7 +35,8 @@ ALPHA_USERS = ("admin", "hq_crm", "viewer", "rm_east", "ra_east", "rm_south", "p
 EAST_USERS = ("rm_east", "ra_east", "pm1", "pa1", "eng1", "pa2")
 
 _TOKEN = re.compile(
-    r"<(unit|user|tenant|ticket|attachment|category|escalation|alert|notification):(?:(alpha|beta):)?([^>]+)>")
+    r"<(unit|user|tenant|ticket|attachment|category|escalation|alert|notification|contractor|work_order|callback|customer):"
+    r"(?:(alpha|beta):)?([^>]+)>")
 
 
 class Upload:
@@ -68,7 +69,8 @@ def _resolve(world, value):
             return world.unit(name, tenant)
         if kind == "user":
             return world.user(name, tenant)
-        if kind in ("ticket", "attachment", "escalation", "alert", "notification"):
+        if kind in ("ticket", "attachment", "escalation", "alert", "notification", "contractor", "work_order",
+                    "callback", "customer"):
             return world.extra[kind][name]
         if kind == "category":
             return _categories(world, tenant)[name]
@@ -152,6 +154,36 @@ def _prepare(client, world, who, path, body) -> None:
         world.extra["escalation"] = {"east1": response.get_json()["id"]}
         (note,) = client.get(api("/notifications"), headers=world.headers("rm_east")).get_json()
         world.extra["notification"] = {"rm_east": note["id"]}
+    if names("contractor", "work_order") and "contractor" not in world.extra:
+        from tests.repairs import new_contractor
+
+        world.extra["contractor"] = {"east": new_contractor(client, world, "EAST")["id"]}
+    if names("work_order") and "work_order" not in world.extra:
+        from tests.repairs import dispatch, repair_ticket
+
+        ticket = repair_ticket(client, world)
+        response = dispatch(client, world, ticket["id"], world.extra["contractor"]["east"])
+        assert response.status_code == 201, response.get_json()
+        world.extra["work_order"] = {"east1": response.get_json()["id"]}
+        world.extra.setdefault("ticket", {})["repair1"] = ticket["id"]
+    if "<ticket:repair2>" in text and "repair2" not in world.extra.get("ticket", {}):
+        from tests.repairs import repair_ticket
+
+        world.extra.setdefault("ticket", {})["repair2"] = repair_ticket(client, world)["id"]
+    if names("callback", "customer") and "callback" not in world.extra:
+        # A customer of P-EAST-1 and the callback of their resolved repair (pa1's, the first responder).
+        response = client.post(api("/customers"), headers=world.headers("pa1"), json={
+            "org_unit_id": world.unit("P-EAST-1"), "name": "王建国", "phone": "13800138001"})
+        assert response.status_code == 201, response.get_json()
+        world.extra["customer"] = {"east1": response.get_json()["id"]}
+        response = client.post(api("/tickets"), headers=world.headers("pa1"), json=_resolve(world, {
+            **TICKET, "type": "repair", "customer_id": "<customer:east1>"}))
+        assert response.status_code == 201, response.get_json()
+        for to in ("in_progress", "resolved"):
+            moved = _call(client, world, "pa1", "POST", f"/tickets/{response.get_json()['id']}/transitions", {"to": to})
+            assert moved.status_code == 200, moved.get_json()
+        (callback,) = client.get(api("/callbacks"), headers=world.headers("pa1")).get_json()
+        world.extra["callback"] = {"east1": callback["id"]}
     if names("alert") and "alert" not in world.extra:
         leakage = _categories(world, "alpha")["leakage"]
         for _ in range(3):
@@ -187,6 +219,24 @@ TICKET_CALLS = [
     ("GET", f"{T}/events", None),
 ]
 TICKET_WRITES = [call for call in TICKET_CALLS if call[0] != "GET"]
+C = "/contractors/<contractor:east>"
+W = "/work-orders/<work_order:east1>"
+CONTRACTOR = {"name": "华东防水", "trades": ["waterproofing"], "org_unit_ids": ["<unit:EAST>"],
+              "contract_start": "2020-01-01", "contract_end": "2099-12-31"}
+# Another repair ticket of P-EAST-1 to dispatch (the work order east1 is on ticket repair1).
+DISPATCH = {"ticket_id": "<ticket:repair2>", "contractor_id": "<contractor:east>", "supervisor_id": "<user:eng1>",
+            "component": "plumbing"}
+WORK_ORDER_CALLS = [
+    ("GET", W, None),
+    ("PATCH", W, {"materials": "防水涂料"}),
+    ("POST", f"{W}/transitions", {"to": "accepted"}),
+]
+CB = "/callbacks/<callback:east1>"
+CALLBACK_CALLS = [("GET", CB, None), ("POST", f"{CB}/complete", {"reached": False, "comment": "无人接听"})]
+CALLBACK = {"org_unit_id": "<unit:P-EAST-1>", "customer_id": "<customer:east1>", "kind": "property_service",
+            "due_at": "2030-01-01T09:00:00+08:00"}
+BULK_CALLBACKS = {"org_unit_id": "<unit:P-EAST-1>", "customer_ids": ["<customer:east1>"], "kind": "handover",
+                  "due_at": "2030-01-01T09:00:00+08:00"}
 ACK_ESCALATION = "/escalations/<escalation:east1>/acknowledge"
 ACK_ALERT = "/alerts/<alert:east1>/acknowledge"
 READ_NOTE = "/notifications/<notification:rm_east>/read"
@@ -392,6 +442,58 @@ MATRIX = [
     ("root", "GET", "/tickets", None, 403),
     ("root", "POST", "/tickets", TICKET, 403),
     *[("root", method, path, body, 403) for method, path, body in TICKET_CALLS],
+    # --- repairs: contractors of region EAST, a work order of P-EAST-1 (supervised by eng1) -------------
+    *[(who, "GET", C, None, 404) for who in ("beta:pa_b", "rm_south", "pa3")],
+    ("rm_south", "PATCH", C, {"name": "taken over"}, 404),
+    *[(who, "GET", C, None, 200) for who in ("pa1", "pa2", "rm_east", "hq_crm", "viewer")],
+    ("rm_east", "PATCH", C, {"notes": "区域评估"}, 200),
+    ("hq_crm", "PATCH", C, {"notes": "集团评估"}, 200),
+    ("rm_south", "POST", "/contractors", CONTRACTOR, 422),  # EAST is not theirs to serve
+    ("rm_east", "POST", "/contractors", CONTRACTOR, 201),
+    *[(who, "PATCH", C, {"name": "x"}, 403) for who in ("pm1", "pa1", "viewer")],
+    *[(who, "POST", "/contractors", CONTRACTOR, 403) for who in ("pm1", "pa1", "viewer", "admin", "root")],
+    ("eng1", "GET", "/contractors", None, 403),
+    ("admin", "GET", C, None, 403),
+    *[(who, method, path, body, 404) for method, path, body in WORK_ORDER_CALLS
+      for who in ("beta:pm_b", "rm_south", "pm2")],
+    ("pa2", "GET", W, None, 404),
+    *[(who, method, path, body, 200) for method, path, body in WORK_ORDER_CALLS for who in ("pm1", "eng1")],
+    *[(who, "GET", W, None, 200) for who in ("pa1", "rm_east", "hq_crm", "viewer")],
+    *[(who, method, path, body, 403) for method, path, body in WORK_ORDER_CALLS if method != "GET"
+      for who in ("pa1", "viewer")],
+    ("admin", "GET", W, None, 403),
+    ("root", "GET", "/work-orders", None, 403),
+    ("pa1", "POST", "/work-orders", DISPATCH, 403),
+    ("viewer", "POST", "/work-orders", DISPATCH, 403),
+    ("rm_south", "POST", "/work-orders", DISPATCH, 404),
+    ("pm2", "POST", "/work-orders", DISPATCH, 404),
+    ("beta:pm_b", "POST", "/work-orders", DISPATCH, 404),
+    ("pm1", "POST", "/work-orders", DISPATCH, 201),
+    ("beta:admin", "PUT", "/warranty-terms", {"terms": [{"component": "decoration", "years": 3}]}, 200),  # its own group
+    ("pm1", "PUT", "/warranty-terms", {"terms": [{"component": "decoration", "years": 3}]}, 403),
+    ("rm_east", "PUT", "/warranty-terms", {"terms": [{"component": "decoration", "years": 3}]}, 403),
+    ("hq_crm", "PUT", "/warranty-terms", {"terms": [{"component": "decoration", "years": 3}]}, 200),
+    ("eng1", "GET", "/warranty-terms", None, 200),
+    ("admin", "GET", "/warranty-terms", None, 403),
+    # --- callbacks: the one of a resolved repair of P-EAST-1; callback.work at the project or above ------
+    *[(who, method, path, body, 404) for method, path, body in CALLBACK_CALLS
+      for who in ("beta:pa_b", "pa2", "pa3", "rm_south", "pm2")],
+    *[(who, method, path, body, 200) for method, path, body in CALLBACK_CALLS
+      for who in ("pa1", "pm1", "rm_east", "ra_east", "hq_crm")],
+    *[(who, method, path, body, 403) for method, path, body in CALLBACK_CALLS
+      for who in ("eng1", "viewer", "admin", "beta:admin", "root")],
+    *[(who, "GET", "/callbacks", None, 200) for who in ("pa1", "pa2", "rm_south", "hq_crm", "beta:pa_b")],
+    *[(who, "GET", "/callbacks", None, 403) for who in ("eng1", "viewer", "admin", "root")],
+    ("rm_east", "GET", _at("/callbacks", "P-EAST-2"), None, 200),
+    ("pa1", "GET", _at("/callbacks", "P-EAST-2"), None, 404),
+    ("rm_south", "GET", _at("/callbacks", "EAST"), None, 404),
+    ("beta:pa_b", "GET", _at("/callbacks", "P-EAST-1"), None, 404),
+    *[(who, "POST", path, body, 201) for path, body in (("/callbacks", CALLBACK), ("/callbacks/bulk", BULK_CALLBACKS))
+      for who in ("pa1", "pm1", "rm_east", "hq_crm")],
+    *[(who, "POST", path, body, 404) for path, body in (("/callbacks", CALLBACK), ("/callbacks/bulk", BULK_CALLBACKS))
+      for who in ("pa2", "pa3", "rm_south", "pm2", "beta:pa_b")],
+    *[(who, "POST", path, body, 403) for path, body in (("/callbacks", CALLBACK), ("/callbacks/bulk", BULK_CALLBACKS))
+      for who in ("eng1", "viewer", "admin", "root")],
     # --- categories: the group's tree, edited at the hq -------------------------------------------------
     ("beta:admin", "PATCH", "/categories/<category:leakage>", {"name": "taken over"}, 404),
     ("beta:admin", "PATCH", "/categories/<category:beta:leakage>", {"parent_id": "<category:construction_quality>"}, 422),
@@ -537,6 +639,9 @@ def test_scope_matrix(client, world, who, method, path, body, status):
 REFUSED_WRITES = [case for case in MATRIX if case[1] != "GET" and case[4] in (403, 404, 422)]
 
 
+CALLBACK_STATUSES = "status=pending&status=completed&status=unreached&status=cancelled"
+
+
 def _service_state(client, world) -> dict:
     """Tickets (with their timelines, comments and attachments), categories and SLA targets of both
     groups, the stored files, escalations, alerts, some inboxes, service settings and the outbox."""
@@ -550,12 +655,17 @@ def _service_state(client, world) -> dict:
         "beta sla": read(f"/sla-policies?org_unit_id={world.unit('B-PROJECT', 'beta')}", "admin", "beta"),
         "files": sorted(str(p) for p in world.app.extensions["servicehub.storage"].root.rglob("*")),
         "escalations": read("/escalations?page_size=100", "hq_crm"),
+        "callbacks": read(f"/callbacks?page_size=100&{CALLBACK_STATUSES}", "hq_crm"),
+        "beta callbacks": read(f"/callbacks?page_size=100&{CALLBACK_STATUSES}", "pa_b", "beta"),
         "alerts": read("/alerts?page_size=100", "hq_crm"),
         "inboxes": {who: read("/notifications?page_size=100", who) for who in ("hq_crm", "rm_east", "pm1")},
         "settings": read("/service-settings", "admin"),
         "beta settings": read("/service-settings", "admin", "beta"),
         "jobs": read("/background-jobs?page_size=100", "admin"),
         "beta jobs": read("/background-jobs?page_size=100", "admin", "beta"),
+        "contractors": read("/contractors?page_size=100", "hq_crm"),
+        "work orders": read("/work-orders?page_size=100", "hq_crm"),
+        "warranty terms": read("/warranty-terms", "hq_crm"),
     }
     for ticket in state["tickets"]:
         for part in ("events", "comments", "attachments"):

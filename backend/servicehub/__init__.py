@@ -65,9 +65,14 @@ def _blueprints():
     from servicehub.notifications.api import blp as notifications
     from servicehub.settings.api import blp as service_settings
     from servicehub.reports.api import blp as reports
+    from servicehub.contractors.api import blp as contractors
+    from servicehub.warranty.api import blp as warranty_terms
+    from servicehub.work_orders.api import blp as work_orders
+    from servicehub.callbacks.api import blp as callbacks
 
     return [health, auth, tenants, orgs, users, roles, audit, customers, properties, categories, sla, tickets,
-            escalations, alerts, notifications, deliveries, service_settings, reports]
+            escalations, alerts, callbacks, notifications, deliveries, service_settings, reports,
+            contractors, warranty_terms, work_orders]
 
 
 API_DESCRIPTION = """\

@@ -62,7 +62,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.hq_crm: frozenset(
         _MANAGER - {P.user_manage} | {P.settings_manage, P.contractor_manage, P.survey_manage}
     ),
-    Role.region_manager: frozenset(_MANAGER),
+    # A region manager manages the contractors of their region (contractor.manage reaches its units).
+    Role.region_manager: frozenset(_MANAGER | {P.contractor_manage}),
     Role.region_agent: frozenset(_FRONT_DESK | {P.report_read}),
     Role.project_manager: frozenset(_MANAGER),
     Role.project_agent: frozenset(_FRONT_DESK),

@@ -14,7 +14,10 @@ from servicehub.idempotency import IdempotencyKey  # noqa: F401
 from servicehub.sla.models import SlaTarget  # noqa: F401
 from servicehub.tickets.models import Ticket, TicketAttachment, TicketComment, TicketCounter, TicketEvent  # noqa: F401
 from servicehub.alerts.models import Alert  # noqa: F401
-from servicehub.callbacks.models import Callback  # noqa: F401
+from servicehub.callbacks.models import Callback, CallbackAttempt  # noqa: F401
 from servicehub.jobs.outbox import OutboxMessage  # noqa: F401
 from servicehub.notifications.models import Delivery, Notification  # noqa: F401
 from servicehub.settings.models import ServiceSettings  # noqa: F401
+from servicehub.contractors.models import Contractor, ContractorUnit  # noqa: F401
+from servicehub.warranty.models import WarrantyTermOverride  # noqa: F401
+from servicehub.work_orders.models import WorkOrder  # noqa: F401

@@ -189,6 +189,7 @@ def _seed_tickets(session, tenant_id: int, units: dict, result: SeedResult) -> N
     major group complaint already at headquarters. Numbers and SLA clocks as the service sets them."""
     from datetime import datetime, timedelta, timezone
 
+    from servicehub.callbacks.models import Callback, CallbackAttempt, CallbackKind, CallbackStatus
     from servicehub.categories.models import Category
     from servicehub.escalations.models import Escalation, Rule
     from servicehub.sla.service import due_times, path_ids, target_for
@@ -238,13 +239,39 @@ def _seed_tickets(session, tenant_id: int, units: dict, result: SeedResult) -> N
                 ticket.status, ticket.resolved_at = Status.resolved, created + timedelta(days=rng.uniform(1, 9))
                 ticket.sla_breached = ticket.resolved_at > resolve_due or ticket.responded_at > response_due
                 events.append(("status_changed", worker, ticket.resolved_at, {"from": "in_progress", "to": "resolved"}))
+            callback = None
+            if ticket.resolved_at is not None:
+                # The first callback (回访), 24 h after the resolution: still pending for a resolved ticket.
+                callback = Callback(tenant_id=tenant_id, org_unit_id=project.id, kind=CallbackKind.resolution,
+                                    customer_id=ticket.customer_id, due_at=ticket.resolved_at + timedelta(hours=24),
+                                    assignee_id=desk.id, created_at=ticket.resolved_at)
             if age_days >= 14:
                 ticket.status, ticket.closed_at = Status.closed, ticket.resolved_at + timedelta(days=2)
-                ticket.satisfaction = rng.choice([5, 5, 4, 4, 4, 3, 2])
+                ticket.satisfaction = rng.choice([5, 5, 4, 4, 4, 3])
+                called = ticket.resolved_at + timedelta(hours=rng.uniform(2, 24))
+                scores = {"timeliness": rng.choice([ticket.satisfaction, 5]), "quality": ticket.satisfaction,
+                          "attitude": rng.choice([ticket.satisfaction, 5])}
+                callback.status, callback.attempts, callback.completed_at = CallbackStatus.completed, 1, called
+                callback.completed_by_id, callback.satisfaction = desk.id, ticket.satisfaction
+                callback.satisfaction_timeliness = scores["timeliness"]
+                callback.satisfaction_quality = scores["quality"]
+                callback.satisfaction_attitude = scores["attitude"]
+                events.append(("callback_completed", desk, called, {"kind": "resolution", **scores,
+                                                                      "satisfaction": ticket.satisfaction,
+                                                                      "comment": None}))
                 events.append(("status_changed", desk, ticket.closed_at, {"from": "resolved", "to": "closed"}))
             ticket.updated_at = events[-1][2]
             session.add(ticket)
             session.flush()
+            if callback is not None:
+                callback.ticket_id = ticket.id
+                session.add(callback)
+                session.flush()
+                if callback.status == CallbackStatus.completed:
+                    session.add(CallbackAttempt(tenant_id=tenant_id, callback_id=callback.id, number=1,
+                                                at=callback.completed_at, by_id=desk.id, by_name=desk.name,
+                                                reached=True))
+                    events[-2][3]["callback_id"] = callback.id
             session.add_all(TicketEvent(tenant_id=tenant_id, ticket_id=ticket.id, actor_id=who.id, actor_name=who.name,
                                         kind=what, at=at, data=data) for what, who, at, data in events)
             count += 1

@@ -13,7 +13,7 @@ from servicehub.callbacks.service import MAJOR_REPAIR_DAYS, schedule_after_resol
 from servicehub.jobs.outbox import MessageStatus, OutboxMessage
 from servicehub.tickets.models import Ticket
 from tests.background import TICKETS, count, log, rows, tenant_session
-from tests.tickets.states import ticket_in
+from tests.tickets.states import called_back, ticket_in
 
 HANDLER = "servicehub.callbacks.service.schedule_after_resolution"
 
@@ -73,6 +73,7 @@ def test_reopening_and_resolving_again_does_not_duplicate(client, world):
     before = [(c.id, c.kind, c.due_at) for c in callbacks(world, ticket_id)]
     move(client, world, ticket_id, "pm1", "in_progress", "业主反馈仍漏水")
     move(client, world, ticket_id, "pa1", "resolved")
+    called_back(world, ticket_id)
     move(client, world, ticket_id, "pm1", "closed")
     assert [(c.id, c.kind, c.due_at) for c in callbacks(world, ticket_id)] == before
     assert count(world, OutboxMessage, OutboxMessage.handler == HANDLER) == 2

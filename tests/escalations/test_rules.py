@@ -35,7 +35,7 @@ from tests.background import (
     ticket,
 )
 from tests.scope_tools import assert_error
-from tests.tickets.states import service_context
+from tests.tickets.states import called_back, service_context
 
 
 def only_escalation(client, world, ticket_id: int) -> dict:
@@ -397,6 +397,8 @@ def test_no_reminder_for_a_ticket_that_is_no_longer_open(client, world, moves):
     logged = log(client, world, is_major=True)
     only_escalation(client, world, logged["id"])
     for who, to, reason in moves:
+        if to == "closed":
+            called_back(world, logged["id"])
         body = {"to": to} if reason is None else {"to": to, "reason": reason}
         moved = client.post(f"{TICKETS}/{logged['id']}/transitions", headers=world.headers(who), json=body)
         assert moved.status_code == 200, moved.get_json()

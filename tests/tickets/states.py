@@ -70,10 +70,30 @@ def ticket_in(world, status, *, creator: str = "pa1", assignee: str | None = Non
                                   changes={"assignee_id": world.user(assignee or "eng1")})
         worker = assignee or creator
         for to, who, reason in _PATH.get(status, []):
+            if to == Status.closed:
+                _called_back(ctx.session, ticket_id)
             service.transition(ctx.session, actor=ctx.actor(worker if who == "worker" else who),
                                ticket_id=ticket_id, to=to, reason=reason)
         assert service.get_ticket(ctx.session, actor=ctx.actor("pm1"), ticket_id=ticket_id).status == status
     return ticket_id
+
+
+def _called_back(session, ticket_id: int) -> None:
+    from servicehub.callbacks.models import Callback, CallbackStatus
+    from servicehub.db import utcnow
+
+    session.execute(update(Callback).where(Callback.ticket_id == ticket_id, Callback.status == CallbackStatus.pending)
+                    .values(status=CallbackStatus.completed, completed_at=utcnow()))
+    session.commit()
+
+
+def called_back(world, ticket_id: int, tenant: str = "alpha") -> None:
+    """The front desk called the customer back: the ticket's pending callbacks are completed (a
+    ticket does not close while its first callback is pending)."""
+    with world.app.app_context():
+        session = db.session
+        bind_tenant(session, world.tenants[tenant])
+        _called_back(session, ticket_id)
 
 
 def set_columns(world, ticket_id: int, **values) -> None:

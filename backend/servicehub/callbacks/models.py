@@ -3,10 +3,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Index, Integer, UniqueConstraint
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from servicehub.db import Base, UnitOwned, utcnow
+from servicehub.db import Base, TenantOwned, UnitOwned, utcnow
 
 
 class CallbackKind(str, enum.Enum):
@@ -19,10 +19,18 @@ class CallbackKind(str, enum.Enum):
     design = "design"
 
 
+# The kinds that follow up a ticket (and need one).
+TICKET_KINDS = (CallbackKind.resolution, CallbackKind.major_repair)
+
+
 class CallbackStatus(str, enum.Enum):
     pending = "pending"
-    completed = "completed"
+    completed = "completed"  # the customer was reached and scored the service
+    unreached = "unreached"  # not reached after MAX_ATTEMPTS calls
     cancelled = "cancelled"
+
+
+_SCORE = "{0} IS NULL OR {0} BETWEEN 1 AND 5"
 
 
 class Callback(UnitOwned, Base):
@@ -32,6 +40,9 @@ class Callback(UnitOwned, Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "ticket_id", "kind"),
         Index("ix_callbacks_tenant_id_org_unit_id_status_due_at", "tenant_id", "org_unit_id", "status", "due_at"),
+        CheckConstraint(" AND ".join(_SCORE.format(c) for c in (
+            "satisfaction", "satisfaction_timeliness", "satisfaction_quality", "satisfaction_attitude")),
+            name="scores"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -43,3 +54,28 @@ class Callback(UnitOwned, Base):
     due_at: Mapped[datetime]
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: scheduled by the system
+    attempts: Mapped[int] = mapped_column(default=0)  # calls made so far, reached or not
+    satisfaction_timeliness: Mapped[int | None]
+    satisfaction_quality: Mapped[int | None]
+    satisfaction_attitude: Mapped[int | None]
+    satisfaction: Mapped[int | None]  # the overall score: the lowest of the three
+    comment: Mapped[str | None] = mapped_column(String(1000))
+    completed_at: Mapped[datetime | None]  # completed, or closed as unreached
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class CallbackAttempt(TenantOwned, Base):
+    """One call of a callback (append-only): who called, when, whether the customer answered."""
+
+    __tablename__ = "callback_attempts"
+    __table_args__ = (UniqueConstraint("tenant_id", "callback_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    callback_id: Mapped[int] = mapped_column(ForeignKey("callbacks.id"))
+    number: Mapped[int]  # 1, 2, 3: the unique key makes a double submit of the same call fail
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    by_name: Mapped[str] = mapped_column(String(80))
+    reached: Mapped[bool]
+    comment: Mapped[str | None] = mapped_column(String(1000))

@@ -91,6 +91,10 @@ class TransitionSchema(Schema):
     to = fields.Enum(Status, required=True)
     reason = Text(min_length=1, max_length=1000,
                   metadata={"description": "Required to cancel and to reopen; the resolution note when resolving."})
+    override_callback = Flag(metadata={"description": (
+        "Close although the ticket's first callback (回访, kind resolution) is still pending: a manager's "
+        "override, with a `reason`; recorded in the timeline and the audit log. Without it such a close "
+        "answers 409.")})
 
 
 class EscalateSchema(Schema):
@@ -169,7 +173,10 @@ class EventSchema(Schema):
     actor_name = fields.String()
     kind = fields.String(metadata={"description": "created, assigned, reassigned, status_changed, reopened, updated, "
                                                   "due_changed, commented, attachment_added, escalated, "
-                                                  "escalation_acknowledged"})
+                                                  "escalation_acknowledged, callback_not_reached, callback_completed, "
+                                                  "work_order_dispatched, work_order_accepted, work_order_on_site, "
+                                                  "work_order_done, work_order_rejected, work_order_quote_accepted, "
+                                                  "work_order_quote_declined"})
     data = fields.Dict(metadata={"description": (
         "What changed, by kind. created: `number`, `type`, `priority`, `channel`, `response_due_at`, "
         "`resolve_due_at`, `sla_source`. assigned: `to` (user id) and `to_name`; reassigned: `from`, `from_name`, `to`, "
@@ -177,7 +184,16 @@ class EventSchema(Schema):
         "carry the ids only). status_changed and reopened: `from`, `to` (statuses), `reason`. updated: "
         "`changes` ({field: {from, to}}). due_changed: `response_due_at`, `resolve_due_at` ({from, to}). "
         "commented: `comment_id`, `kind`. attachment_added: `attachment_id`, `filename`, `content_type`, `size`. "
-        "escalated: `from`, `to` (levels), `rule`, `reason`. escalation_acknowledged: `escalation_id`, `level`.")})
+        "escalated: `from`, `to` (levels), `rule`, `reason`. escalation_acknowledged: `escalation_id`, `level`. "
+        "A close over a pending callback adds `override_callback` (the callback's id) to status_changed; a "
+        "reopen by a dissatisfied callback is by `system` and adds `callback_id` and `satisfaction`. "
+        "callback_not_reached: `callback_id`, `kind`, `attempt`, `comment`, `next_due_at` (null once closed as "
+        "unreached), `unreached`. callback_completed: `callback_id`, `kind`, `timeliness`, `quality`, "
+        "`attitude`, `satisfaction` (the lowest), `comment`. work_order_dispatched: `work_order_id`, "
+        "`contractor_id`, `contractor_name`, `supervisor_id`, `supervisor_name`, `component`, `trade`, "
+        "`in_warranty`, `warranty_until`, `warranty_reason`. work_order_accepted / _on_site / _done / _rejected: "
+        "`work_order_id`, `from`, `to`, and `result`, `finished_at` (done) or `reason` (rejected). "
+        "work_order_quote_accepted / _declined: `work_order_id`, `quote_amount`.")})
 
 
 class AssigneeSchema(Schema):

@@ -567,7 +567,7 @@ def _reschedule(session: Session, actor: Actor, ticket: Ticket) -> None:
 
 
 def transition(session: Session, *, actor: Actor, ticket_id: int, to: Status, reason: str | None = None,
-               expected_version: int | None = None) -> Ticket:
+               override_callback: bool = False, expected_version: int | None = None) -> Ticket:
     ticket = _load_for_write(session, actor, ticket_id, expected_version)
     current = ticket.status
     if to == Status.assigned and current == Status.new:
@@ -581,7 +581,70 @@ def transition(session: Session, *, actor: Actor, ticket_id: int, to: Status, re
     _check_mover(actor, ticket, move)
     if move.needs_reason and not reason:
         raise Invalid("Give a reason for this move.", errors={"reason": ["Required to cancel or reopen."]})
+    if override_callback and (to != Status.closed or not reason):
+        raise Invalid("Overriding the pending callback is for closing, with a reason.",
+                      errors={"reason": ["Required to close over a pending callback."]} if to == Status.closed
+                      else {"override_callback": ["Only when closing."]})
+    overridden = _check_callback_before_close(session, actor, ticket, override_callback) if to == Status.closed \
+        else None
+    extra = {"override_callback": overridden} if overridden is not None else {}
+    _move(session, actor, ticket, to, reason, **extra)
+    session.commit()
+    return _reloaded(session, actor, ticket)
 
+
+def _check_callback_before_close(session: Session, actor: Actor, ticket: Ticket, override: bool) -> int | None:
+    """A ticket does not close while its first callback (回访, kind resolution) is pending, unless a
+    manager (ticket.close, checked already) overrides with a reason: returns the overridden callback's id."""
+    from servicehub.audit.service import record
+    from servicehub.callbacks.models import Callback, CallbackKind, CallbackStatus
+
+    pending = session.scalars(select(Callback).where(
+        Callback.tenant_id == ticket.tenant_id, Callback.ticket_id == ticket.id,
+        Callback.kind == CallbackKind.resolution, Callback.status == CallbackStatus.pending)).one_or_none()
+    if pending is None:
+        return None
+    if not override:
+        raise Conflict(
+            f"Ticket {ticket.number} has a pending callback (回访 #{pending.id}, due {pending.due_at.isoformat()}): "
+            "complete the callback first, or close with override_callback and a reason.",
+            errors={"override_callback": [f"Callback {pending.id} is pending."]})
+    record(session, tenant_id=ticket.tenant_id, actor=actor, action="ticket.close_callback_overridden",
+           target_type="ticket", target_id=ticket.id, org_unit_id=ticket.org_unit_id,
+           details={"number": ticket.number, "callback_id": pending.id})
+    return pending.id
+
+
+def reopen_by_rule(session: Session, *, ticket: Ticket, reason: str, **data) -> bool:
+    """Reopen a resolved or closed ticket by a rule (a dissatisfied callback), as the system: the same
+    move as a manager's reopen. Returns False (and does nothing) when the ticket is not resolved or
+    closed. The caller commits."""
+    if ticket.status not in REOPEN_FROM or move_for(ticket.status, Status.in_progress) is None:
+        return False
+    _move(session, None, ticket, Status.in_progress, reason, **data)
+    return True
+
+
+def record_event(session: Session, ticket: Ticket, actor: Actor | None, what: str, /, **data) -> None:
+    """Add an event to a ticket's timeline (other domains: callbacks)."""
+    _event(session, ticket, actor, what, **data)
+
+
+def start_work(session: Session, *, actor: Actor, ticket: Ticket, reason: str | None = None, **data) -> None:
+    """Move a new or assigned ticket to in_progress by the state machine's rule, in the caller's
+    transaction (a work order dispatched on it; the caller commits); one in progress stays."""
+    if ticket.status == Status.in_progress:
+        return
+    move = move_for(ticket.status, Status.in_progress)
+    if move is None or ticket.status in REOPEN_FROM:
+        raise Conflict(f"A {ticket.status.value} ticket takes no work.", errors={"ticket_id": [ticket.status.value]})
+    _check_mover(actor, ticket, move)
+    _move(session, actor, ticket, Status.in_progress, reason, **data)
+
+
+def _move(session: Session, actor: Actor | None, ticket: Ticket, to: Status, reason: str | None, **data) -> None:
+    """Apply a checked move of the state machine (`actor` None: the system, by a rule)."""
+    current = ticket.status
     now = utcnow()
     if to == Status.in_progress and current in REOPEN_FROM:
         ticket.resolved_at = ticket.closed_at = None
@@ -591,7 +654,7 @@ def transition(session: Session, *, actor: Actor, ticket_id: int, to: Status, re
         kind = "status_changed"
     if to == Status.in_progress:
         _responded(ticket, now)
-        if ticket.assignee_id is None:
+        if ticket.assignee_id is None and actor is not None:
             ticket.assignee_id = actor.id
             _event(session, ticket, actor, "assigned", to=actor.id, to_name=actor.name)
     elif to == Status.resolved:
@@ -600,7 +663,7 @@ def transition(session: Session, *, actor: Actor, ticket_id: int, to: Status, re
         if now > ticket.resolve_due_at:
             ticket.sla_breached = True
         # The callback tasks (24 h after, and 2 months after a major repair).
-        outbox.emit(session, tenant_id=ticket.tenant_id, queue="default", created_by_id=actor.id,
+        outbox.emit(session, tenant_id=ticket.tenant_id, queue="default", created_by_id=actor.id if actor else None,
                     handler="servicehub.callbacks.service.schedule_after_resolution", ticket_id=ticket.id)
     elif to == Status.closed:
         ticket.closed_at = now
@@ -608,9 +671,7 @@ def transition(session: Session, *, actor: Actor, ticket_id: int, to: Status, re
         ticket.cancelled_at = now
     ticket.status = to
     ticket.updated_at = now
-    _event(session, ticket, actor, kind, **{"from": current, "to": to, "reason": reason})
-    session.commit()
-    return _reloaded(session, actor, ticket)
+    _event(session, ticket, actor, kind, **{"from": current, "to": to, "reason": reason, **data})
 
 
 def _check_mover(actor: Actor, ticket: Ticket, move) -> None:

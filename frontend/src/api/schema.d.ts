@@ -4239,6 +4239,403 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/callbacks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The callback queue of the caller's projects (a region's or hq's: their subtree), soonest due first.
+         * @description Pending ones unless `status` says otherwise. Phones are masked.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Default: pending (the queue). */
+                    status?: ("pending" | "completed" | "unreached" | "cancelled")[];
+                    kind?: ("resolution" | "major_repair" | "handover" | "property_service" | "design")[];
+                    assignee_id?: number;
+                    /** @description true: assigned to the caller, or unassigned in a project where the caller's own membership works callbacks (their front desk; a region's or hq's membership does not make a project's unassigned callbacks theirs). false: the others. */
+                    mine?: boolean;
+                    /** @description This org unit and every unit below it. */
+                    org_unit_id?: number;
+                    /** @description Due before this moment (exclusive). */
+                    due_before?: string;
+                    ticket_id?: number;
+                    customer_id?: number;
+                    page?: number;
+                    page_size?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        "X-Pagination": components["headers"]["PAGINATION"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Callback"][];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            };
+        };
+        put?: never;
+        /**
+         * Plan a callback by hand: handover, property service or design for a customer of the project, or a
+         *     ticket's missing callback (resolution, major_repair).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CallbackCreate"];
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CallbackDetail"];
+                    };
+                };
+                /** @description Bad Request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/callbacks/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * One callback per listed customer (at most 500), all or none: a customer out of reach, of another
+         *     project or listed twice answers 422 with the errors by position (`errors.customer_ids.<index>`).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CallbackBulk"];
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Callback"][];
+                    };
+                };
+                /** @description Bad Request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/callbacks/{callback_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                callback_id: number;
+            };
+            cookie?: never;
+        };
+        /** One callback, with every call made. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    callback_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CallbackDetail"];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/callbacks/{callback_id}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                callback_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record a call. Not reached: called again 2 h later, and `unreached` after the 3rd call. Reached:
+         *     the three scores (1–5); the lowest is the overall score and the ticket's satisfaction, and 1 or 2
+         *     reopens the ticket and notifies the project's managers. A callback no longer pending answers 409.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    callback_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["Complete"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CallbackDetail"];
+                    };
+                };
+                /** @description Bad Request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/notifications": {
         parameters: {
             query?: never;
@@ -4852,6 +5249,781 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contractors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Contractors serving a unit within the caller's reach (or above it), by name. */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Words of the company or contact name, or the phone. */
+                    q?: string;
+                    /** @description Contractors of this trade (or `general` ones). */
+                    trade?: "waterproofing" | "electrical" | "plumbing" | "doors_windows" | "decoration" | "general";
+                    active?: boolean;
+                    /** @description Contractors whose service area overlaps this unit: serving it, a unit above it (a region serves its projects) or one below it. */
+                    org_unit_id?: number;
+                    page?: number;
+                    page_size?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        "X-Pagination": components["headers"]["PAGINATION"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Contractor"][];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            };
+        };
+        put?: never;
+        /** Register a contractor for regions or projects where the caller manages contractors. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ContractorCreate"];
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Contractor"];
+                    };
+                };
+                /** @description Bad Request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contractors/{contractor_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contractor_id: number;
+            };
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    contractor_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Contractor"];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Edit a contractor (contractor.manage at every unit it serves); `org_unit_ids` replaces its service area. */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    contractor_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ContractorUpdate"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Contractor"];
+                    };
+                };
+                /** @description Bad Request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/warranty-terms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The periods in force for the group, one per component (not paginated). */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WarrantyTerm"][];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /** Replace the group's overrides (at headquarters). Work orders keep the decision made when they were created. */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["WarrantyTermsUpdate"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WarrantyTerm"][];
+                    };
+                };
+                /** @description Bad Request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/work-orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Work orders within the caller's reach (an engineer: the ones they supervise), newest first. */
+        get: {
+            parameters: {
+                query?: {
+                    status?: ("dispatched" | "accepted" | "on_site" | "done" | "rejected")[];
+                    contractor_id?: number;
+                    ticket_id?: number;
+                    supervisor_id?: number;
+                    /** @description This org unit and every unit below it. */
+                    org_unit_id?: number;
+                    page?: number;
+                    page_size?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        "X-Pagination": components["headers"]["PAGINATION"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WorkOrder"][];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            };
+        };
+        put?: never;
+        /**
+         * Dispatch a repair ticket to a contractor (派工): decides the warranty, starts a new or assigned
+         *     ticket and writes on its timeline. One open work order per ticket (else 409).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["WorkOrderCreate"];
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        /** @description The work order's version, for If-Match. */
+                        ETag?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WorkOrder"];
+                    };
+                };
+                /** @description Bad Request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/work-orders/{work_order_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                work_order_id: number;
+            };
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    work_order_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        /** @description The work order's version, for If-Match. */
+                        ETag?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WorkOrder"];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Record the visit, materials, cost and result, or the customer's answer to the quote of a paid
+         *     repair. For the dispatcher or the supervisor.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the work order as you loaded it: a stale write answers 412. */
+                    "If-Match"?: string;
+                };
+                path: {
+                    work_order_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["WorkOrderUpdate"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        /** @description The work order's version, for If-Match. */
+                        ETag?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WorkOrder"];
+                    };
+                };
+                /** @description Bad Request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition Failed */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/work-orders/{work_order_id}/transitions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                work_order_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * dispatched → accepted → on_site → done, or rejected (with the contractor's reason) from dispatched
+         *     or accepted. For the dispatcher or the supervisor; illegal moves answer 409.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the work order as you loaded it: a stale write answers 412. */
+                    "If-Match"?: string;
+                };
+                path: {
+                    work_order_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["WorkOrderTransition"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        /** @description The work order's version, for If-Match. */
+                        ETag?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WorkOrder"];
+                    };
+                };
+                /** @description Bad Request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition Failed */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -5531,6 +6703,8 @@ export interface components {
             to: "new" | "assigned" | "in_progress" | "resolved" | "closed" | "cancelled";
             /** @description Required to cancel and to reopen; the resolution note when resolving. */
             reason?: string;
+            /** @description Close although the ticket's first callback (回访, kind resolution) is still pending: a manager's override, with a `reason`; recorded in the timeline and the audit log. Without it such a close answers 409. */
+            override_callback?: boolean;
         };
         Escalate: {
             reason: string;
@@ -5564,9 +6738,9 @@ export interface components {
             at?: string;
             actor_id?: number | null;
             actor_name?: string;
-            /** @description created, assigned, reassigned, status_changed, reopened, updated, due_changed, commented, attachment_added, escalated, escalation_acknowledged */
+            /** @description created, assigned, reassigned, status_changed, reopened, updated, due_changed, commented, attachment_added, escalated, escalation_acknowledged, callback_not_reached, callback_completed, work_order_dispatched, work_order_accepted, work_order_on_site, work_order_done, work_order_rejected, work_order_quote_accepted, work_order_quote_declined */
             kind?: string;
-            /** @description What changed, by kind. created: `number`, `type`, `priority`, `channel`, `response_due_at`, `resolve_due_at`, `sla_source`. assigned: `to` (user id) and `to_name`; reassigned: `from`, `from_name`, `to`, `to_name` and `reason` (the names as they were at the time; events written before names were kept carry the ids only). status_changed and reopened: `from`, `to` (statuses), `reason`. updated: `changes` ({field: {from, to}}). due_changed: `response_due_at`, `resolve_due_at` ({from, to}). commented: `comment_id`, `kind`. attachment_added: `attachment_id`, `filename`, `content_type`, `size`. escalated: `from`, `to` (levels), `rule`, `reason`. escalation_acknowledged: `escalation_id`, `level`. */
+            /** @description What changed, by kind. created: `number`, `type`, `priority`, `channel`, `response_due_at`, `resolve_due_at`, `sla_source`. assigned: `to` (user id) and `to_name`; reassigned: `from`, `from_name`, `to`, `to_name` and `reason` (the names as they were at the time; events written before names were kept carry the ids only). status_changed and reopened: `from`, `to` (statuses), `reason`. updated: `changes` ({field: {from, to}}). due_changed: `response_due_at`, `resolve_due_at` ({from, to}). commented: `comment_id`, `kind`. attachment_added: `attachment_id`, `filename`, `content_type`, `size`. escalated: `from`, `to` (levels), `rule`, `reason`. escalation_acknowledged: `escalation_id`, `level`. A close over a pending callback adds `override_callback` (the callback's id) to status_changed; a reopen by a dissatisfied callback is by `system` and adds `callback_id` and `satisfaction`. callback_not_reached: `callback_id`, `kind`, `attempt`, `comment`, `next_due_at` (null once closed as unreached), `unreached`. callback_completed: `callback_id`, `kind`, `timeliness`, `quality`, `attitude`, `satisfaction` (the lowest), `comment`. work_order_dispatched: `work_order_id`, `contractor_id`, `contractor_name`, `supervisor_id`, `supervisor_name`, `component`, `trade`, `in_warranty`, `warranty_until`, `warranty_reason`. work_order_accepted / _on_site / _done / _rejected: `work_order_id`, `from`, `to`, and `result`, `finished_at` (done) or `reason` (rejected). work_order_quote_accepted / _declined: `work_order_id`, `quote_amount`. */
             data?: {
                 [key: string]: unknown;
             };
@@ -5637,6 +6811,161 @@ export interface components {
             acknowledged_at?: string | null;
             acknowledged_by_id?: number | null;
             acknowledged_by_name?: string | null;
+        };
+        Callback: {
+            id?: number;
+            /**
+             * @description resolution (24 h after the ticket was resolved), major_repair (2 months after a major repair), handover, property_service, design.
+             * @enum {string}
+             */
+            kind?: "resolution" | "major_repair" | "handover" | "property_service" | "design";
+            /**
+             * @description pending; completed (reached and scored); unreached (not reached in 3 calls); cancelled.
+             * @enum {string}
+             */
+            status?: "pending" | "completed" | "unreached" | "cancelled";
+            /**
+             * Format: date-time
+             * @description Moves 2 h past each call that did not reach.
+             */
+            due_at?: string;
+            /** @description The project. */
+            org_unit_id?: number;
+            org_unit_name?: string | null;
+            ticket_id?: number | null;
+            ticket_number?: string | null;
+            ticket_title?: string | null;
+            /** @enum {string|null} */
+            ticket_status?: "new" | "assigned" | "in_progress" | "resolved" | "closed" | "cancelled" | null;
+            customer_id?: number | null;
+            customer_name?: string | null;
+            /** @description Always masked (138****1234); the whole number is on the customer file (reveal). */
+            customer_phone?: string | null;
+            assignee_id?: number | null;
+            assignee_name?: string | null;
+            /** @description Calls made so far, reached or not. */
+            attempts?: number;
+            satisfaction_timeliness?: number | null;
+            satisfaction_quality?: number | null;
+            satisfaction_attitude?: number | null;
+            /** @description The overall score: the lowest of the three (1–2 reopens the ticket). */
+            satisfaction?: number | null;
+            comment?: string | null;
+            /** Format: date-time */
+            completed_at?: string | null;
+            completed_by_id?: number | null;
+            completed_by_name?: string | null;
+            /** Format: date-time */
+            created_at?: string;
+            /** @description None: scheduled by the system. */
+            created_by_id?: number | null;
+        };
+        CallbackCreate: {
+            /** @description The project. */
+            org_unit_id: number;
+            /**
+             * @description resolution and major_repair need a resolved or closed `ticket_id` (one per ticket and kind).
+             * @enum {string}
+             */
+            kind: "resolution" | "major_repair" | "handover" | "property_service" | "design";
+            /** Format: date-time */
+            due_at: string;
+            /** @description A customer of the project; defaults to the ticket's customer. */
+            customer_id?: number | null;
+            /** @description A ticket of the project. */
+            ticket_id?: number | null;
+            /** @description A colleague who works callbacks of the project. */
+            assignee_id?: number | null;
+        };
+        Attempt: {
+            /** @description 1, 2, 3: the call's place in the series. */
+            number?: number;
+            /** Format: date-time */
+            at?: string;
+            by_id?: number;
+            by_name?: string;
+            reached?: boolean;
+            comment?: string | null;
+        };
+        CallbackDetail: {
+            id?: number;
+            /**
+             * @description resolution (24 h after the ticket was resolved), major_repair (2 months after a major repair), handover, property_service, design.
+             * @enum {string}
+             */
+            kind?: "resolution" | "major_repair" | "handover" | "property_service" | "design";
+            /**
+             * @description pending; completed (reached and scored); unreached (not reached in 3 calls); cancelled.
+             * @enum {string}
+             */
+            status?: "pending" | "completed" | "unreached" | "cancelled";
+            /**
+             * Format: date-time
+             * @description Moves 2 h past each call that did not reach.
+             */
+            due_at?: string;
+            /** @description The project. */
+            org_unit_id?: number;
+            org_unit_name?: string | null;
+            ticket_id?: number | null;
+            ticket_number?: string | null;
+            ticket_title?: string | null;
+            /** @enum {string|null} */
+            ticket_status?: "new" | "assigned" | "in_progress" | "resolved" | "closed" | "cancelled" | null;
+            customer_id?: number | null;
+            customer_name?: string | null;
+            /** @description Always masked (138****1234); the whole number is on the customer file (reveal). */
+            customer_phone?: string | null;
+            assignee_id?: number | null;
+            assignee_name?: string | null;
+            /** @description Calls made so far, reached or not. */
+            attempts?: number;
+            satisfaction_timeliness?: number | null;
+            satisfaction_quality?: number | null;
+            satisfaction_attitude?: number | null;
+            /** @description The overall score: the lowest of the three (1–2 reopens the ticket). */
+            satisfaction?: number | null;
+            comment?: string | null;
+            /** Format: date-time */
+            completed_at?: string | null;
+            completed_by_id?: number | null;
+            completed_by_name?: string | null;
+            /** Format: date-time */
+            created_at?: string;
+            /** @description None: scheduled by the system. */
+            created_by_id?: number | null;
+            /** @description Every call, first first. */
+            attempt_log?: components["schemas"]["Attempt"][];
+        };
+        CallbackBulk: {
+            /** @description The project. */
+            org_unit_id: number;
+            /**
+             * @description handover, property_service or design.
+             * @enum {string}
+             */
+            kind: "resolution" | "major_repair" | "handover" | "property_service" | "design";
+            /** Format: date-time */
+            due_at: string;
+            /** @description 1 to 500 customers of the project, each once: one callback each, all or none. */
+            customer_ids: number[];
+            assignee_id?: number | null;
+        };
+        Scores: {
+            /** @description 及时性 1–5 */
+            timeliness: number;
+            /** @description 质量 1–5 */
+            quality: number;
+            /** @description 态度 1–5 */
+            attitude: number;
+        };
+        Complete: {
+            /** @description Did the customer answer? */
+            reached: boolean;
+            /** @description Required when reached, refused when not. */
+            satisfaction?: components["schemas"]["Scores"] | (Record<string, never> | null);
+            /** @description What the customer said, or why not reached. */
+            comment?: string | null;
         };
         Notification: {
             id?: number;
@@ -5839,6 +7168,186 @@ export interface components {
             resolved?: number;
             /** @description Of them, resolved in time: the overview's sla.resolution_rate for this group; null when no resolution target is decided yet. */
             resolution_rate?: number | null;
+        };
+        Contractor: {
+            id?: number;
+            /** @description The company. */
+            name?: string;
+            trades?: ("waterproofing" | "electrical" | "plumbing" | "doors_windows" | "decoration" | "general")[];
+            contact_name?: string | null;
+            contact_phone?: string | null;
+            /** @description The regions or projects served. */
+            org_unit_ids?: number[];
+            /** Format: date */
+            contract_start?: string;
+            /** Format: date */
+            contract_end?: string;
+            is_active?: boolean;
+            notes?: string | null;
+            /** Format: date-time */
+            created_at?: string;
+            /** Format: date-time */
+            updated_at?: string;
+        };
+        ContractorCreate: {
+            name: string;
+            /** @description At least one; `general` takes any trade. */
+            trades: ("waterproofing" | "electrical" | "plumbing" | "doors_windows" | "decoration" | "general")[];
+            contact_name?: string | null;
+            contact_phone?: string | null;
+            /** @description The regions or projects served (a region: all its projects). */
+            org_unit_ids: number[];
+            /** Format: date */
+            contract_start: string;
+            /** Format: date */
+            contract_end: string;
+            is_active?: boolean;
+            notes?: string | null;
+        };
+        ContractorUpdate: {
+            name?: string;
+            trades?: ("waterproofing" | "electrical" | "plumbing" | "doors_windows" | "decoration" | "general")[];
+            contact_name?: string | null;
+            contact_phone?: string | null;
+            /** @description Replaces the units served. */
+            org_unit_ids?: number[];
+            /** Format: date */
+            contract_start?: string;
+            /** Format: date */
+            contract_end?: string;
+            is_active?: boolean;
+            notes?: string | null;
+        };
+        WarrantyTerm: {
+            /** @enum {string} */
+            component?: "waterproofing" | "heating_cooling" | "electrical" | "plumbing" | "doors_windows" | "decoration" | "structure";
+            label?: string;
+            /** @description The period in whole years (null when it is not). */
+            years?: number | null;
+            /** @description The period in months. */
+            months?: number;
+            /** @description `default` (the seeds' table) or `tenant` (set by the group). */
+            source?: string;
+        };
+        WarrantyTermInput: {
+            /** @enum {string} */
+            component: "waterproofing" | "heating_cooling" | "electrical" | "plumbing" | "doors_windows" | "decoration" | "structure";
+            years?: number;
+            months?: number;
+            /** @description Defaults to the default term's label. */
+            label?: string;
+        };
+        WarrantyTermsUpdate: {
+            /** @description The group's overrides, replacing the previous ones; a component left out falls back to the default. */
+            terms: components["schemas"]["WarrantyTermInput"][];
+        };
+        WorkOrder: {
+            id?: number;
+            ticket_id?: number;
+            ticket_number?: string;
+            /** @description The ticket's project. */
+            org_unit_id?: number;
+            contractor_id?: number;
+            contractor_name?: string;
+            supervisor_id?: number;
+            supervisor_name?: string;
+            dispatched_by_id?: number;
+            /** @enum {string} */
+            status?: "dispatched" | "accepted" | "on_site" | "done" | "rejected";
+            /** @enum {string} */
+            trade?: "waterproofing" | "electrical" | "plumbing" | "doors_windows" | "decoration" | "general";
+            /** @enum {string} */
+            component?: "waterproofing" | "heating_cooling" | "electrical" | "plumbing" | "doors_windows" | "decoration" | "structure";
+            /** Format: date-time */
+            scheduled_at?: string | null;
+            /** Format: date-time */
+            accepted_at?: string | null;
+            /** Format: date-time */
+            arrived_at?: string | null;
+            /** Format: date-time */
+            finished_at?: string | null;
+            materials?: string | null;
+            /** Format: decimal */
+            cost?: string | null;
+            result?: string | null;
+            reject_reason?: string | null;
+            /** @description Decided at creation from the handover date and the component. */
+            in_warranty?: boolean;
+            /**
+             * Format: date
+             * @description The last covered day (null: not handed over).
+             */
+            warranty_until?: string | null;
+            /** @enum {string} */
+            warranty_reason?: "in_warranty" | "expired" | "not_handed_over" | "no_unit";
+            /** @description Out of warranty: a paid repair (有偿维修) with a quote. */
+            is_paid?: boolean;
+            /** Format: decimal */
+            quote_amount?: string | null;
+            /** @enum {string|null} */
+            quote_status?: "pending" | "accepted" | "declined" | null;
+            /** Format: date-time */
+            created_at?: string;
+            /** Format: date-time */
+            updated_at?: string;
+            /** @description Also the ETag; send it as If-Match to update. */
+            version?: number;
+        };
+        WorkOrderCreate: {
+            /** @description A repair ticket (报修), open. */
+            ticket_id: number;
+            /** @description Active, within its contract period, serving the ticket's project. */
+            contractor_id: number;
+            /** @description An engineer or project manager of the project. */
+            supervisor_id: number;
+            /**
+             * @description Defaults to the one of the ticket's category.
+             * @enum {string}
+             */
+            component?: "waterproofing" | "heating_cooling" | "electrical" | "plumbing" | "doors_windows" | "decoration" | "structure";
+            /**
+             * @description Defaults to the component's trade.
+             * @enum {string}
+             */
+            trade?: "waterproofing" | "electrical" | "plumbing" | "doors_windows" | "decoration" | "general";
+            /** Format: date-time */
+            scheduled_at?: string | null;
+            materials?: string | null;
+            /** @description Yuan, at most 2 decimals (e.g. 350.5); answered as a string ("350.50"). */
+            quote_amount?: number | null;
+        };
+        WorkOrderUpdate: {
+            supervisor_id?: number;
+            /** Format: date-time */
+            scheduled_at?: string | null;
+            /** Format: date-time */
+            arrived_at?: string | null;
+            /** Format: date-time */
+            finished_at?: string | null;
+            materials?: string | null;
+            /** @description Yuan, at most 2 decimals (e.g. 350.5); answered as a string ("350.50"). */
+            cost?: number | null;
+            result?: string | null;
+            /** @description Paid repairs only, while the quote is pending (yuan, at most 2 decimals). */
+            quote_amount?: number | null;
+            /**
+             * @description The customer's answer (accepted / declined), paid repairs only, once there is an amount.
+             * @enum {string}
+             */
+            quote_status?: "pending" | "accepted" | "declined";
+        };
+        WorkOrderTransition: {
+            /** @enum {string} */
+            to: "dispatched" | "accepted" | "on_site" | "done" | "rejected";
+            /** @description Required to reject (the contractor's reason). */
+            reason?: string;
+            /** @description What was done: required for done unless set. */
+            result?: string;
+            /**
+             * Format: date-time
+             * @description When the work finished (default: now, or as set).
+             */
+            finished_at?: string;
         };
     };
     responses: {

@@ -1,0 +1,77 @@
+from servicehub.access import Perm
+from servicehub.extensions import Blueprint, current_actor, db, etag, if_match_version
+from servicehub.work_orders import service
+from servicehub.work_orders.schemas import (
+    WorkOrderCreateSchema,
+    WorkOrderQuerySchema,
+    WorkOrderSchema,
+    WorkOrderTransitionSchema,
+    WorkOrderUpdateSchema,
+)
+
+blp = Blueprint("work-orders", __name__, url_prefix="/work-orders",
+                description="Work orders (维修派工单): repairs dispatched to contractors under a supervisor.")
+
+IF_MATCH = {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"},
+            "description": "The ETag of the work order as you loaded it: a stale write answers 412."}
+ETAG_HEADER = {"ETag": {"description": "The work order's version, for If-Match.", "schema": {"type": "string"}}}
+
+
+@blp.route("")
+@blp.auth(Perm.workorder_read)
+@blp.arguments(WorkOrderQuerySchema, location="query")
+@blp.response(200, WorkOrderSchema(many=True))
+@blp.paginate()
+@blp.errors(404)
+def list_work_orders(args, pagination_parameters):
+    """Work orders within the caller's reach (an engineer: the ones they supervise), newest first."""
+    return service.list_work_orders(db.session, actor=current_actor(), pagination=pagination_parameters, **args)
+
+
+@blp.route("", methods=["POST"])
+@blp.auth(Perm.workorder_dispatch)
+@blp.arguments(WorkOrderCreateSchema)
+@blp.response(201, WorkOrderSchema, headers=ETAG_HEADER)
+@blp.errors(404, 409)
+def create_work_order(data):
+    """Dispatch a repair ticket to a contractor (派工): decides the warranty, starts a new or assigned
+    ticket and writes on its timeline. One open work order per ticket (else 409)."""
+    work_order = service.create_work_order(db.session, actor=current_actor(), **data)
+    return work_order, etag(work_order)
+
+
+@blp.route("/<id:work_order_id>")
+@blp.auth(Perm.workorder_read)
+@blp.response(200, WorkOrderSchema, headers=ETAG_HEADER)
+@blp.errors(404)
+def get_work_order(work_order_id):
+    work_order = service.get_work_order(db.session, actor=current_actor(), work_order_id=work_order_id)
+    return work_order, etag(work_order)
+
+
+@blp.route("/<id:work_order_id>", methods=["PATCH"])
+@blp.auth(Perm.workorder_read)
+@blp.arguments(WorkOrderUpdateSchema)
+@blp.doc(parameters=[IF_MATCH])
+@blp.response(200, WorkOrderSchema, headers=ETAG_HEADER)
+@blp.errors(404, 409, 412)
+def update_work_order(data, work_order_id):
+    """Record the visit, materials, cost and result, or the customer's answer to the quote of a paid
+    repair. For the dispatcher or the supervisor."""
+    work_order = service.update_work_order(db.session, actor=current_actor(), work_order_id=work_order_id,
+                                           changes=data, expected_version=if_match_version())
+    return work_order, etag(work_order)
+
+
+@blp.route("/<id:work_order_id>/transitions", methods=["POST"])
+@blp.auth(Perm.workorder_read)
+@blp.arguments(WorkOrderTransitionSchema)
+@blp.doc(parameters=[IF_MATCH])
+@blp.response(200, WorkOrderSchema, headers=ETAG_HEADER)
+@blp.errors(404, 409, 412)
+def transition(data, work_order_id):
+    """dispatched → accepted → on_site → done, or rejected (with the contractor's reason) from dispatched
+    or accepted. For the dispatcher or the supervisor; illegal moves answer 409."""
+    work_order = service.transition(db.session, actor=current_actor(), work_order_id=work_order_id,
+                                    expected_version=if_match_version(), **data)
+    return work_order, etag(work_order)
