@@ -369,6 +369,17 @@ def paginate_query(session: Session, stmt, pagination_parameters):
 # --- optimistic concurrency --------------------------------------------------------------------------
 
 
+def if_match_doc(thing: str) -> dict:
+    """The OpenAPI description of the optional If-Match header of a versioned `thing`'s writes."""
+    return {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"},
+            "description": f"The ETag of the {thing} as you loaded it: a stale write answers 412."}
+
+
+def etag_doc(thing: str) -> dict:
+    """The OpenAPI description of the ETag header answered with a versioned `thing`."""
+    return {"ETag": {"description": f"The {thing}'s version, for If-Match.", "schema": {"type": "string"}}}
+
+
 def etag(obj) -> dict:
     """The ETag header of a versioned object: its version."""
     return {"ETag": f'"{obj.version}"'}

@@ -5,7 +5,7 @@ from marshmallow import RAISE
 
 from servicehub.access import Perm
 from servicehub.escalations.schemas import EscalationSchema
-from servicehub.extensions import Blueprint, current_actor, db, etag, if_match_version
+from servicehub.extensions import Blueprint, current_actor, db, etag, etag_doc, if_match_doc, if_match_version
 from servicehub.idempotency import HEADER as IDEMPOTENCY_HEADER
 from servicehub.storage import storage
 from servicehub.tickets import service
@@ -27,12 +27,11 @@ from servicehub.tickets.schemas import (
 blp = Blueprint("tickets", __name__, url_prefix="/tickets",
                 description="Service tickets (工单): complaints, repairs, inquiries, suggestions and praise.")
 
-IF_MATCH = {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"},
-            "description": "The ETag of the ticket as you loaded it: a stale write answers 412."}
+IF_MATCH = if_match_doc("ticket")
 IDEMPOTENCY = {"name": IDEMPOTENCY_HEADER, "in": "header", "required": False,
                "schema": {"type": "string", "maxLength": 100},
                "description": "Send one per form: the same key again answers the first ticket (a double submit creates one)."}
-ETAG_HEADER = {"ETag": {"description": "The ticket's version, for If-Match.", "schema": {"type": "string"}}}
+ETAG_HEADER = etag_doc("ticket")
 
 
 def _idempotency_key() -> str | None:

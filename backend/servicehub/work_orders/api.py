@@ -1,5 +1,5 @@
 from servicehub.access import Perm
-from servicehub.extensions import Blueprint, current_actor, db, etag, if_match_version
+from servicehub.extensions import Blueprint, current_actor, db, etag, etag_doc, if_match_doc, if_match_version
 from servicehub.work_orders import service
 from servicehub.work_orders.schemas import (
     WorkOrderCreateSchema,
@@ -12,9 +12,8 @@ from servicehub.work_orders.schemas import (
 blp = Blueprint("work-orders", __name__, url_prefix="/work-orders",
                 description="Work orders (维修派工单): repairs dispatched to contractors under a supervisor.")
 
-IF_MATCH = {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"},
-            "description": "The ETag of the work order as you loaded it: a stale write answers 412."}
-ETAG_HEADER = {"ETag": {"description": "The work order's version, for If-Match.", "schema": {"type": "string"}}}
+IF_MATCH = if_match_doc("work order")
+ETAG_HEADER = etag_doc("work order")
 
 
 @blp.route("")
