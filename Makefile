@@ -54,13 +54,15 @@ openapi: install
 	$(BIN)/servicehub openapi
 
 # Every test: the SPA's unit tests and build, then the API's (and the browser's, tests/e2e, when
-# Chromium is installed) on PostgreSQL + Redis when they are reachable (CI: always), then on SQLite.
+# Chromium is installed) on PostgreSQL + Redis when they are reachable (CI: always), then the API's
+# again on SQLite (the browser drives the same API: its tests run once, on PostgreSQL).
 test: install spa
 	cd $(FRONT) && npm test
 	$(BIN)/python -m pytest tests -q -ra
 	@if [ "$$($(BIN)/python -c 'import tests.conftest as c; print(c.BACKEND)')" = "postgres" ]; then \
 		echo "--- again on SQLite alone, jobs in-process ---"; \
-		SERVICEHUB_TEST_DB=sqlite SERVICEHUB_TEST_REDIS=0 SERVICEHUB_REQUIRE_SERVICES= $(BIN)/python -m pytest tests -q -ra; \
+		SERVICEHUB_TEST_DB=sqlite SERVICEHUB_TEST_REDIS=0 SERVICEHUB_REQUIRE_SERVICES= $(BIN)/python -m pytest tests -q -ra \
+			--ignore=tests/e2e; \
 	fi
 
 test-pg: install

@@ -104,6 +104,10 @@ def seed_demo() -> SeedResult:
         _seed_customers(session, tenant.id, units, result)
     if session.scalar(select(Ticket.id).limit(1)) is None:
         _seed_tickets(session, tenant.id, units, result)
+    from servicehub.contractors.models import Contractor
+
+    if session.scalar(select(Contractor.id).limit(1)) is None:
+        _seed_repairs(session, tenant.id, units, result)
     return result
 
 
@@ -306,6 +310,107 @@ def _seed_tickets(session, tenant_id: int, units: dict, result: SeedResult) -> N
     ])
     session.commit()
     result.created.append(f"{count + 1} tickets")
+
+
+# Per region: (name, trades, contact, the project codes it serves — none: the whole region).
+CONTRACTORS = {
+    "EAST": [("上海宏达防水工程有限公司", ["waterproofing"], "马建军", ()),
+             ("上海申安机电安装有限公司", ["electrical", "plumbing"], "顾志强", ()),
+             ("苏州美居门窗有限公司", ["doors_windows"], "沈建华", ()),
+             ("杭州安家装饰工程有限公司", ["decoration", "general"], "王海涛", ()),
+             ("滨江壹号综合维修队", ["general"], "刘国栋", ("SH-BJ",))],
+    "SOUTH": [("深圳粤安防水科技有限公司", ["waterproofing"], "陈伟雄", ()),
+              ("广州恒通机电工程有限公司", ["electrical", "plumbing"], "梁志成", ()),
+              ("佛山南方门窗制品有限公司", ["doors_windows", "decoration"], "何家明", ()),
+              ("深圳万家综合维修服务有限公司", ["general"], "林少华", ())],
+    "NORTH": [("北京京诚防水工程有限公司", ["waterproofing"], "张国庆", ()),
+              ("天津滨海机电安装有限公司", ["electrical", "plumbing"], "李振华", ()),
+              ("青岛海峰装饰工程有限公司", ["decoration", "doors_windows", "general"], "孙海波", ())],
+}
+REPAIR_RESULTS = ["更换防水层并做闭水试验48小时，无渗漏。", "更换损坏部件，现场试用正常。", "重新打胶密封，业主确认。",
+                  "疏通管道并更换存水弯，排水正常。", "修补裂缝并重新刷漆，业主验收。"]
+
+
+def _seed_repairs(session, tenant_id: int, units: dict, result: SeedResult) -> None:
+    """Contractors per region (one serving only the flagship project), each project's repair supervisor,
+    and a work order for every repair ticket under way or done: done ones with a cost, so that the
+    contractor scorecard (维修单位考评) of the last months has figures."""
+    from datetime import timedelta
+
+    from servicehub.contractors.models import Contractor, ContractorUnit, Trade
+    from servicehub.properties.warranty import CATEGORY_COMPONENTS, Component
+    from servicehub.tickets.enums import Status, TicketType
+    from servicehub.work_orders.models import QuoteStatus, WorkOrder
+    from servicehub.work_orders.service import COMPONENT_TRADES, warranty_for
+    from servicehub.work_orders.workflow import WorkOrderStatus
+
+    rng = random.Random(7)
+    today = date.today()
+    serving: dict[int, list[Contractor]] = {}  # project id -> contractors
+    projects = {u.id: u for u in units.values() if u.kind == OrgUnitKind.project}
+    for region_code, rows in CONTRACTORS.items():
+        region = units[region_code]
+        for name, trades, contact, only in rows:
+            served = [units[code] for code in only] or [region]
+            contractor = Contractor(tenant_id=tenant_id, name=name, trades=trades, contact_name=contact,
+                                    contact_phone=f"139{rng.randint(10_000_000, 99_999_999)}",
+                                    contract_start=date(today.year - 1, 1, 1), contract_end=date(today.year + 1, 12, 31))
+            contractor.units = [ContractorUnit(tenant_id=tenant_id, org_unit_id=u.id) for u in served]
+            session.add(contractor)
+            for project in projects.values():
+                if project.id in {u.id for u in served} or project.parent_id in {u.id for u in served}:
+                    serving.setdefault(project.id, []).append(contractor)
+    session.flush()
+    # The repair supervisor (维修主管) of each project: the flagship has its engineer already.
+    users = {u.username: u for u in session.scalars(select(User))}
+    supervisors = {units["SH-BJ"].id: users["engineer"]}
+    for project in projects.values():
+        if project.id not in supervisors:
+            username = f"eng_{project.code.lower().replace('-', '_')}"
+            supervisors[project.id] = users.get(username) or new_user(
+                session, tenant_id=tenant_id, org_unit_id=project.id, username=username, password=DEMO_PASSWORD,
+                name=rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN),
+                email=f"{username}@demo.servicehub.local", memberships=[(project.id, Role.engineer, Function.engineering)])
+    session.flush()
+    count = 0
+    tickets = session.scalars(select(Ticket).where(Ticket.type == TicketType.repair,
+                                                   Ticket.status.in_([Status.in_progress, Status.resolved, Status.closed]))
+                              .order_by(Ticket.id))
+    from servicehub.categories.models import Category
+
+    codes = {c.id: c.code for c in session.scalars(select(Category))}
+    for ticket in list(tickets):
+        component = CATEGORY_COMPONENTS.get(codes.get(ticket.category_id)) or Component.decoration
+        trade = COMPONENT_TRADES[component]
+        able = [c for c in serving.get(ticket.org_unit_id, []) if trade.value in c.trades or Trade.general.value in c.trades]
+        if not able:
+            continue
+        contractor = rng.choice(able)
+        warranty = warranty_for(session, ticket, component)
+        dispatched = ticket.created_at + timedelta(hours=rng.uniform(1, 10))
+        order = WorkOrder(tenant_id=tenant_id, org_unit_id=ticket.org_unit_id, ticket_id=ticket.id,
+                          contractor_id=contractor.id, supervisor_id=supervisors[ticket.org_unit_id].id,
+                          dispatched_by_id=ticket.first_responder_id, trade=trade, component=component,
+                          in_warranty=warranty["in_warranty"], warranty_until=warranty["until"],
+                          warranty_reason=warranty["reason"], created_at=dispatched, updated_at=dispatched,
+                          scheduled_at=dispatched + timedelta(hours=rng.choice([4, 20, 26])),
+                          accepted_at=dispatched + timedelta(minutes=rng.randint(10, 90)))
+        if not warranty["in_warranty"]:
+            order.quote_amount = Decimal(rng.choice(["280.00", "450.00", "1200.00"]))
+            order.quote_status = QuoteStatus.accepted
+        if ticket.resolved_at is None:
+            order.status = WorkOrderStatus.accepted
+        else:
+            order.status = WorkOrderStatus.done
+            order.arrived_at = min(order.scheduled_at, ticket.resolved_at - timedelta(hours=2))
+            order.finished_at = ticket.resolved_at - timedelta(minutes=rng.randint(10, 90))
+            order.cost = order.quote_amount or Decimal(rng.randint(8, 120) * 50)
+            order.materials = rng.choice(["防水涂料 5kg", "PPR 管件一套", "门铰链 2 个", "插座面板 2 个", "腻子、乳胶漆"])
+            order.result = rng.choice(REPAIR_RESULTS)
+        session.add(order)
+        count += 1
+    session.commit()
+    result.created.append(f"{sum(len(r) for r in CONTRACTORS.values())} contractors, {count} work orders")
 
 
 def _add_unit(session, units, tenant_id, kind, parent, code, name, result) -> OrgUnit:
