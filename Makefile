@@ -11,7 +11,7 @@ FRONT := frontend
 FRONT_STAMP := $(FRONT)/node_modules/.installed
 
 .PHONY: run test test-pg test-sqlite install worker openapi migrate seed clean bench-customers bench-tickets \
-	bench-background bench-reports spa
+	bench-background bench-reports bench-scorecard spa
 
 $(STAMP): backend/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -84,6 +84,12 @@ bench-tickets: install
 # about a minute (or reuses a database kept by `bench/tickets.py --keep`). Smoke run: bench/reports.py --tickets 20000.
 bench-reports: install
 	$(BIN)/python bench/reports.py
+
+# The contractor scorecard of a region with 200 contractors and 100,000 done work orders over a year
+# on the local PostgreSQL (see docs/benchmarks.md); seeds in about a minute, drops the database at
+# the end. Smoke run: bench/scorecard.py --jobs 5000.
+bench-scorecard: install
+	$(BIN)/python bench/scorecard.py
 
 # Background work on the local PostgreSQL + Redis (db 14, flushed; see docs/benchmarks.md): POST of a
 # major complaint → the hq's inbox through 2 real workers, and the SLA sweep of 10,000 due among

@@ -40,10 +40,10 @@ _TOKEN = re.compile(
 
 
 class Upload:
-    """A multipart body with one file part, `file` (the attachment endpoints)."""
+    """A multipart body with one file part, `file` (the attachment endpoints), and form `fields`."""
 
-    def __init__(self, content: bytes, filename: str):
-        self.content, self.filename = content, filename
+    def __init__(self, content: bytes, filename: str, **fields):
+        self.content, self.filename, self.fields = content, filename, fields
 
     def __repr__(self):
         return f"Upload({self.filename})"
@@ -51,6 +51,7 @@ class Upload:
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PHOTO = Upload(PNG, "leak.png")
+BEFORE = Upload(PNG, "before.png", stage="before")  # a work order's photo
 
 
 def _resolve(world, value):
@@ -92,7 +93,8 @@ def _headers(world, who: str) -> dict:
 def _call(client, world, who, method, path, body=None):
     if isinstance(body, Upload):
         return client.open(api(_resolve(world, path)), method=method, headers=_headers(world, who),
-                           data={"file": (io.BytesIO(body.content), body.filename)}, content_type="multipart/form-data")
+                           data={"file": (io.BytesIO(body.content), body.filename), **body.fields},
+                           content_type="multipart/form-data")
     return client.open(api(_resolve(world, path)), method=method, json=_resolve(world, body),
                        headers=_headers(world, who))
 
@@ -243,6 +245,7 @@ READ_NOTE = "/notifications/<notification:rm_east>/read"
 SETTINGS_CHANGE = {"major_households": 6}
 ASSIGNEES = f"{T}/assignees"
 REPORTS = ("/reports/overview", "/reports/breakdown?dimension=project")
+SCORECARD = ("/contractors/scorecard?period=2026-10", "/contractors/scorecard/export?period=2026-Q4")
 
 
 def _at(path: str, unit: str) -> str:
@@ -462,6 +465,14 @@ MATRIX = [
     *[(who, method, path, body, 403) for method, path, body in WORK_ORDER_CALLS if method != "GET"
       for who in ("pa1", "viewer")],
     ("admin", "GET", W, None, 403),
+    # Its before / after photos: read with the work order, added by the dispatcher or the supervisor.
+    *[(who, method, f"{W}/photos", body, 404) for method, body in (("GET", None), ("POST", BEFORE))
+      for who in ("beta:pm_b", "rm_south", "pm2")],
+    ("pa2", "GET", f"{W}/photos", None, 404),
+    *[(who, "GET", f"{W}/photos", None, 200) for who in ("pm1", "eng1", "pa1", "rm_east", "hq_crm", "viewer")],
+    *[(who, "POST", f"{W}/photos", BEFORE, 201) for who in ("pm1", "eng1", "rm_east")],
+    *[(who, "POST", f"{W}/photos", BEFORE, 403) for who in ("pa1", "viewer", "ra_east")],
+    ("admin", "GET", f"{W}/photos", None, 403),
     ("root", "GET", "/work-orders", None, 403),
     ("pa1", "POST", "/work-orders", DISPATCH, 403),
     ("viewer", "POST", "/work-orders", DISPATCH, 403),
@@ -469,6 +480,18 @@ MATRIX = [
     ("pm2", "POST", "/work-orders", DISPATCH, 404),
     ("beta:pm_b", "POST", "/work-orders", DISPATCH, 404),
     ("pm1", "POST", "/work-orders", DISPATCH, 201),
+    # --- the contractor scorecard: contractor.manage (hq_crm, a region's manager) at the group or a region ----
+    *[(who, "GET", _at(path, unit), None, 404) for path in SCORECARD for who, unit in (
+        ("rm_south", "EAST"), ("rm_south", "P-EAST-1"), ("rm_east", "SOUTH"), ("rm_east", "HQ"),
+        ("hq_crm", "beta:B-REGION"), ("hq_crm", "beta:HQ"))],
+    *[(who, "GET", path, None, 200) for path in SCORECARD for who in ("hq_crm", "rm_east", "rm_south")],
+    *[(who, "GET", _at(path, unit), None, 200) for path in SCORECARD
+      for who, unit in (("hq_crm", "HQ"), ("hq_crm", "SOUTH"), ("rm_east", "EAST"))],
+    *[(who, "GET", _at(path, unit), None, 422) for path in SCORECARD
+      for who, unit in (("hq_crm", "P-SOUTH-1"), ("rm_east", "P-EAST-2"))],
+    *[(who, "GET", path, None, 403) for path in SCORECARD
+      for who in ("pm1", "pa1", "eng1", "ra_east", "viewer", "admin", "beta:admin", "beta:pa_b", "root")],
+    *[(who, "GET", _at(path, "EAST"), None, 403) for path in SCORECARD for who in ("pm1", "ra_east", "viewer")],
     ("beta:admin", "PUT", "/warranty-terms", {"terms": [{"component": "decoration", "years": 3}]}, 200),  # its own group
     ("pm1", "PUT", "/warranty-terms", {"terms": [{"component": "decoration", "years": 3}]}, 403),
     ("rm_east", "PUT", "/warranty-terms", {"terms": [{"component": "decoration", "years": 3}]}, 403),

@@ -183,6 +183,8 @@ TICKETS = [
     ("amenities", "suggestion", "建议增设儿童游乐设施", "业主建议在中心花园增设儿童游乐设施。"),
     ("repair_service", "praise", "维修师傅上门及时", "业主来电表扬维修师傅当天上门、处理细致。"),
 ]
+REPAIRS = [t for t in TICKETS if t[1] == "repair"]
+HISTORY_REPAIRS = 16  # per project
 # Who logs the tickets of each project in the demo (the front desk where there is one).
 FRONT_DESK = {"SH-BJ": "project_agent", "HZ-XX": "hz_agent", "EAST": "region_agent", "SOUTH": "south_manager",
               "NORTH": "hq_crm"}
@@ -212,12 +214,19 @@ def _seed_tickets(session, tenant_id: int, units: dict, result: SeedResult) -> N
         region = next(u for u in units.values() if u.id == project.parent_id)
         desk = users[FRONT_DESK.get(project.code) or FRONT_DESK[region.code]]
         customers = list(session.scalars(select(Customer).where(Customer.org_unit_id == project.id).limit(12)))
-        for n, (code, kind, title, description) in enumerate(rng.sample(TICKETS, 12)):
+        units_of = dict(session.execute(select(Ownership.customer_id, Ownership.property_id).where(
+            Ownership.org_unit_id == project.id)).all())
+        # A dozen contacts of the last two months, and the repairs of the half year before (closed, called
+        # back: the history the contractor scorecard ranks).
+        history = [rng.choice(REPAIRS) for _ in range(HISTORY_REPAIRS)]
+        for n, (code, kind, title, description) in enumerate(rng.sample(TICKETS, 12) + history):
             # Two fresh contacts of today per project, the rest over the last two months.
             created = now - (timedelta(hours=rng.uniform(0.5, 8)) if n < 2 else
-                             timedelta(days=rng.uniform(0, 60), minutes=rng.randint(0, 600)))
+                             timedelta(days=rng.uniform(0, 60), minutes=rng.randint(0, 600)) if n < 12 else
+                             timedelta(days=rng.uniform(20, 180), minutes=rng.randint(0, 600)))
             age_days = (now - created).days
             ticket_type, category = TicketType(kind), categories[code]
+            customer = customers[n % len(customers)] if customers and (n < len(customers) or n >= 12) else None
             priority = rng.choice([Priority.normal] * 6 + [Priority.high, Priority.low, Priority.urgent])
             target = target_for(session, tenant_id=tenant_id, path=path_ids(project.path), ticket_type=ticket_type,
                                 priority=priority)
@@ -225,10 +234,11 @@ def _seed_tickets(session, tenant_id: int, units: dict, result: SeedResult) -> N
             ticket = Ticket(
                 tenant_id=tenant_id, org_unit_id=project.id, number=_next_number(session, tenant_id, created),
                 type=ticket_type, channel=rng.choice(list(Channel)), category_id=category.id, priority=priority,
-                customer_id=customers[n].id if n < len(customers) else None, title=title, description=description,
+                customer_id=customer.id if customer else None,
+                property_id=units_of.get(customer.id) if customer else None, title=title, description=description,
                 first_responder_id=desk.id, function=_routed_function(ticket_type, category),
                 response_due_at=response_due, resolve_due_at=resolve_due, created_at=created, updated_at=created,
-                status=Status.new)
+                status=Status.new, dispatch_due_at=response_due if ticket_type == TicketType.repair else None)
             events = [("created", desk, created, {"number": ticket.number, "type": kind, "priority": priority.value})]
             worker = engineer if project.code == "SH-BJ" and ticket.function == Function.engineering else desk
             if age_days >= 1 or rng.random() < 0.5:
@@ -407,6 +417,7 @@ def _seed_repairs(session, tenant_id: int, units: dict, result: SeedResult) -> N
             order.cost = order.quote_amount or Decimal(rng.randint(8, 120) * 50)
             order.materials = rng.choice(["防水涂料 5kg", "PPR 管件一套", "门铰链 2 个", "插座面板 2 个", "腻子、乳胶漆"])
             order.result = rng.choice(REPAIR_RESULTS)
+        ticket.dispatched_at = dispatched
         session.add(order)
         count += 1
     session.commit()

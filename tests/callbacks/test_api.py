@@ -340,6 +340,21 @@ def test_a_ticket_does_not_close_while_its_first_callback_is_pending(client, wor
     assert [c["id"] for c in queue(client, world)] == [callback_id]
 
 
+def test_a_dissatisfied_customer_is_called_back_again_after_the_next_resolution(client, world):
+    ticket_id, first = resolved(client, world)
+    completed(client, world, first, reached=True, satisfaction={**SCORES, "quality": 2})
+    assert read(client, world, ticket_id)["status"] == "in_progress"
+    assert rows(world, Callback, Callback.id == first)[0].status == CallbackStatus.completed  # not cancelled
+    moved = client.post(ticket_url(ticket_id, "/transitions"), headers=world.headers("pa1"), json={"to": "resolved"})
+    assert moved.status_code == 200, moved.get_json()
+    again = [c for c in queue(client, world) if c["ticket_id"] == ticket_id]
+    assert [(c["kind"], c["round"], c["status"]) for c in again] == [("resolution", 2, "pending")]
+    assert_error(close(client, world, ticket_id), 409)
+    completed(client, world, again[0]["id"], reached=True, satisfaction=SCORES)
+    assert close(client, world, ticket_id).status_code == 200
+    assert read(client, world, ticket_id)["satisfaction"] == 4
+
+
 def test_only_the_first_callback_holds_the_close(client, world):
     ticket_id, first = resolved(client, world, type="repair", is_major=True)
     completed(client, world, first, reached=True, satisfaction=SCORES)
@@ -369,7 +384,12 @@ def test_planning_a_callback_by_hand(client, world):
     # A ticket's missing callback: its customer by default; once per ticket and kind.
     ticket_id, _ = resolved(client, world, customer_id=customer)
     repair = created(client, world, ticket_id=ticket_id, kind="major_repair")
-    assert (repair["ticket_id"], repair["customer_id"]) == (ticket_id, customer)
+    assert (repair["ticket_id"], repair["customer_id"], repair["round"]) == (ticket_id, customer, 1)
+    # The ticket's timeline tells who planned it (a callback without a ticket has no timeline).
+    planned = [e for e in events(client, world, ticket_id) if e["kind"] == "callback_planned"]
+    assert [(e["actor_name"], e["data"]["callback_id"], e["data"]["kind"], e["data"]["assignee_id"]) for e in planned] == [
+        ("PA1", repair["id"], "major_repair", None)]
+    assert moment(planned[0]["data"]["due_at"]) == moment(repair["due_at"])
     assert created(client, world, ticket_id=ticket_id, kind="resolution", status=409)["errors"]["kind"]
     assert created(client, world, kind="resolution", customer_id=customer, status=422)["errors"]["ticket_id"]
     open_ticket = worked(client, world, "in_progress", customer_id=customer)

@@ -1,6 +1,6 @@
 """Callback tasks (回访) the system schedules when a ticket is resolved: one 24 hours after, for the
 first responder, in the ticket's project; a second two months after for a major repair; once per
-ticket and kind, however often the ticket is resolved."""
+ticket, kind and resolution (a reopen cancels the pending ones, the next resolution plans its own)."""
 
 from __future__ import annotations
 
@@ -68,20 +68,36 @@ def test_only_a_repair_gets_the_two_month_callback(client, world, type):
     assert [c.kind for c in callbacks(world, ticket_id)] == [CallbackKind.resolution]
 
 
-def test_reopening_and_resolving_again_does_not_duplicate(client, world):
+def test_a_ticket_reopened_and_resolved_again_is_called_back_again(client, world):
     ticket_id = ticket_in(world, "resolved", is_major=True)
-    before = [(c.id, c.kind, c.due_at) for c in callbacks(world, ticket_id)]
+    first = callbacks(world, ticket_id)
+    assert [(c.kind, c.round, c.status) for c in first] == [
+        (CallbackKind.resolution, 1, CallbackStatus.pending), (CallbackKind.major_repair, 1, CallbackStatus.pending)]
+    # Reopened: the calls about the resolution that no longer holds are cancelled, and the timeline says so.
     move(client, world, ticket_id, "pm1", "in_progress", "业主反馈仍漏水")
+    assert [(c.id, c.status) for c in callbacks(world, ticket_id)] == [(c.id, CallbackStatus.cancelled) for c in first]
+    timeline = client.get(f"{TICKETS}/{ticket_id}/events", headers=world.headers("pm1")).get_json()
+    (reopened,) = [e for e in timeline if e["kind"] == "reopened"]
+    assert reopened["data"]["cancelled_callbacks"] == [c.id for c in first]
+
+    # Resolved again: a second round, due from the new resolution.
     move(client, world, ticket_id, "pa1", "resolved")
+    done = resolved_at(world, ticket_id)
+    second = [c for c in callbacks(world, ticket_id) if c.round == 2]
+    assert [(c.kind, c.status, c.due_at) for c in second] == [
+        (CallbackKind.resolution, CallbackStatus.pending, done + timedelta(hours=24)),
+        (CallbackKind.major_repair, CallbackStatus.pending, done + timedelta(days=MAJOR_REPAIR_DAYS))]
+    # The new first callback holds the close, as the first did.
+    refused = client.post(f"{TICKETS}/{ticket_id}/transitions", headers=world.headers("pm1"), json={"to": "closed"})
+    assert refused.status_code == 409 and str(second[0].id) in refused.get_json()["message"]
     called_back(world, ticket_id)
     move(client, world, ticket_id, "pm1", "closed")
-    assert [(c.id, c.kind, c.due_at) for c in callbacks(world, ticket_id)] == before
     assert count(world, OutboxMessage, OutboxMessage.handler == HANDLER) == 2
-    # The job run once more (a redelivery) adds nothing either.
+    # The job run once more (a redelivery) adds nothing.
     with tenant_session(world) as session:
         assert schedule_after_resolution(session, world.tenants["alpha"], ticket_id=ticket_id) == "exists"
         session.commit()
-    assert count(world, Callback) == 2
+    assert count(world, Callback) == 4
 
 
 @pytest.mark.parametrize("status", ["new", "in_progress", "cancelled"])

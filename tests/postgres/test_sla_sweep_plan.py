@@ -1,5 +1,6 @@
 """The SLA sweep reads its due tickets off the partial indexes of the open tickets by due time (the
-model's partial indexes on (tenant_id, response_due_at) and (tenant_id, resolve_due_at)), as the
+model's partial indexes on (tenant_id, response_due_at), (tenant_id, resolve_due_at) and, for the
+dispatch clock of repairs, (tenant_id, dispatch_due_at)), as the
 runtime role with the tenant bound, row-level security included (PostgreSQL only).
 
 The statements explained are the ones the sweep really sends (captured off the engine), not a
@@ -37,13 +38,13 @@ def _history(owner, world) -> None:
                     first_responder_id, assignee_id, function, escalation_level, contacted_at, logged_late,
                     response_due_at, resolve_due_at, responded_at, resolved_at, closed_at, cancelled_at,
                     sla_breached, response_breached_at, resolve_breached_at, satisfaction, reopen_count, version,
-                    created_at, updated_at)
+                    created_at, updated_at, dispatch_due_at)
                 SELECT t.tenant_id, t.org_unit_id, t.number || '-H' || g, t.type, t.channel, t.category_id, t.priority,
                     'closed', t.customer_id, t.property_id, t.title, t.description, t.is_major, t.households_affected,
                     t.sensitive, t.first_responder_id, t.assignee_id, t.function, t.escalation_level, t.contacted_at,
                     t.logged_late, t.response_due_at - g * interval '1 hour', t.resolve_due_at - g * interval '1 hour',
                     t.created_at, t.created_at, t.created_at, NULL, false, NULL, NULL, NULL, 0, 1,
-                    t.created_at - g * interval '1 hour', t.updated_at
+                    t.created_at - g * interval '1 hour', t.updated_at, t.dispatch_due_at - g * interval '1 hour'
                 FROM tickets t, generate_series(1, :n) g
                 WHERE t.id = (SELECT min(id) FROM tickets WHERE tenant_id = :tenant)
             """), {"n": HISTORY, "tenant": world.tenants[tenant]})
@@ -71,15 +72,17 @@ def test_the_sweep_selects_due_tickets_off_its_partial_indexes(client, world, ap
             done = sweep(session, world.tenants["alpha"], now=utcnow() + timedelta(days=365))
     finally:
         event.remove(engine, "before_cursor_execute", capture)
-    assert done == {"response": 3, "resolution": 3}
+    assert done == {"response": 3, "resolution": 3, "dispatch": 3}
     # One batch per kind (a batch shorter than `batch` is the last).
     response = [s for s in captured if "response_due_at <" in s[0]]
     resolution = [s for s in captured if "resolve_due_at <" in s[0]]
-    assert len(response) == 1 and len(resolution) == 1, [s for s, _ in captured]
+    dispatch = [s for s in captured if "dispatch_due_at <" in s[0]]
+    assert len(response) == 1 and len(resolution) == 1 and len(dispatch) == 1, [s for s, _ in captured]
 
     with engine.connect() as conn:
         for statements, index in ((response, _partial_index("response_due_at")),
-                                  (resolution, _partial_index("resolve_due_at"))):
+                                  (resolution, _partial_index("resolve_due_at")),
+                                  (dispatch, _partial_index("dispatch_due_at"))):
             for statement, parameters in statements:
                 with conn.begin():
                     assert conn.execute(text("SELECT current_user")).scalar() == "servicehub_app"

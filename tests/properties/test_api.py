@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 
 from servicehub.properties import models as property_models
+from servicehub.properties.warranty import add_months
 from tests.scope_tools import api, assert_error, ids_of, pagination
 
 PROPERTIES = api("/properties")
@@ -401,3 +402,39 @@ def test_in_scope_callers_reach_every_endpoint(client, world, east_unit, who):
     got = [client.open(url, method=method, json=body, headers=headers).status_code
            for method, url, body in _calls(world, east_unit)]
     assert got == expected
+
+
+# --- the group's warranty terms --------------------------------------------------------------------------
+
+
+def test_units_answer_the_groups_warranty_terms_in_one_statement_for_all(app, client, world):
+    from tests.customers.test_api import count_statements
+
+    handover = TODAY - timedelta(days=400)
+    first = created(client, world, handover_date=handover.isoformat())
+    terms = {w["component"]: w for w in first["warranty"]}
+    assert (terms["decoration"]["in_warranty"], terms["decoration"]["months"]) == (True, 24)
+    response = client.put(api("/warranty-terms"), headers=world.headers("hq_crm"), json={
+        "terms": [{"component": "decoration", "years": 1}, {"component": "waterproofing", "months": 66}]})
+    assert response.status_code == 200, response.get_json()
+
+    def shown(body) -> dict:
+        return {w["component"]: (w["years"], w["months"], w["expires_on"], w["in_warranty"]) for w in body["warranty"]}
+
+    expected = {"decoration": (1, 12, handover.replace(year=handover.year + 1).isoformat(), False),
+                "waterproofing": (None, 66, add_months(handover, 66).isoformat(), True),
+                "electrical": (2, 24, handover.replace(year=handover.year + 2).isoformat(), True)}
+    one = client.get(prop_url(first["id"]), headers=world.headers("pa1")).get_json()
+    assert {k: shown(one)[k] for k in expected} == expected
+    second = created(client, world, room="1202", handover_date=handover.isoformat())  # the create answers them too
+    assert {k: shown(second)[k] for k in expected} == expected
+    for room in ("1203", "1204", "1205"):
+        created(client, world, room=room, handover_date=handover.isoformat())
+    headers = world.headers("pa1")
+    small, few = count_statements(app, lambda: client.get(f"{PROPERTIES}?page_size=1", headers=headers))
+    large, many = count_statements(app, lambda: client.get(f"{PROPERTIES}?page_size=50", headers=headers))
+    assert (len(small.get_json()), len(large.get_json())) == (1, 5) and few == many
+    assert all({k: shown(p)[k] for k in expected} == expected for p in large.get_json())
+    # Another group keeps the defaults.
+    beta = created(client, world, who="pa_b", project="B-PROJECT", tenant="beta", handover_date=handover.isoformat())
+    assert shown(beta)["decoration"] == (2, 24, handover.replace(year=handover.year + 2).isoformat(), True)

@@ -3,7 +3,8 @@ timeline says so, its assignee (or first responder) and the project's managers a
 climbs one level per breach (project → region → hq) unless the group switched that off.
 
 The clock is moved by passing `now=` to `sweep`, or by moving due times in the database for the
-periodic job, which reads the real clock."""
+periodic job, which reads the real clock. These tickets are not repairs (their dispatch clock runs
+besides: test_dispatch.py)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from servicehub.db import utcnow
 from servicehub.escalations.models import Escalation
 from servicehub.notifications.models import Notification
 from servicehub.sla import sweep as sla_sweep
+from servicehub.tickets.enums import TicketType
 from servicehub.tickets.models import Ticket, TicketEvent
 from tests.background import TICKETS, count, events, inbox, log, patch_settings, rows, set_rows, tenant_session
 from tests.tickets.states import ticket_in
@@ -49,12 +51,12 @@ def snapshot(world) -> dict:
 
 
 def test_a_response_breach_then_a_resolution_breach_climb_a_level_each(client, world):
-    ticket_id = log(client, world, type="repair", title="卫生间漏水")["id"]
+    ticket_id = log(client, world, type="inquiry", title="物业费标准")["id"]
     logged = load(world, ticket_id)
-    assert sweep(world, logged.response_due_at - MINUTE) == {"response": 0, "resolution": 0}
+    assert sweep(world, logged.response_due_at - MINUTE) == {"response": 0, "resolution": 0, "dispatch": 0}
 
     now = logged.response_due_at + MINUTE
-    assert sweep(world, now) == {"response": 1, "resolution": 0}
+    assert sweep(world, now) == {"response": 1, "resolution": 0, "dispatch": 0}
     marked = load(world, ticket_id)
     assert (marked.response_breached_at, marked.resolve_breached_at, marked.sla_breached) == (now, None, True)
     assert marked.escalation_level.value == "region" and marked.version == logged.version + 1
@@ -86,13 +88,13 @@ def test_a_response_breach_then_a_resolution_breach_climb_a_level_each(client, w
 
     # Idempotent: the same sweep again does nothing more.
     before = snapshot(world)
-    assert sweep(world, now) == {"response": 0, "resolution": 0}
-    assert sweep(world, now + timedelta(hours=1)) == {"response": 0, "resolution": 0}
+    assert sweep(world, now) == {"response": 0, "resolution": 0, "dispatch": 0}
+    assert sweep(world, now + timedelta(hours=1)) == {"response": 0, "resolution": 0, "dispatch": 0}
     assert snapshot(world) == before
 
     # The resolution due time passes: a second breach, region → hq.
     later = logged.resolve_due_at + MINUTE
-    assert sweep(world, later) == {"response": 0, "resolution": 1}
+    assert sweep(world, later) == {"response": 0, "resolution": 1, "dispatch": 0}
     marked = load(world, ticket_id)
     assert marked.resolve_breached_at == later and marked.escalation_level.value == "hq"
     second = rows(world, Escalation, Escalation.rule == "sla_resolution")
@@ -102,15 +104,15 @@ def test_a_response_breach_then_a_resolution_breach_climb_a_level_each(client, w
     assert hq["title"] == "处理超时升级至集团：1 张工单"
     assert [n["title"][:5] for n in notes(client, world, "pa1", "sla_breached")] == ["处理超时：", "响应超时："]
     before = snapshot(world)
-    assert sweep(world, later + timedelta(days=30)) == {"response": 0, "resolution": 0}
+    assert sweep(world, later + timedelta(days=30)) == {"response": 0, "resolution": 0, "dispatch": 0}
     assert snapshot(world) == before
 
 
 def test_with_sla_escalation_off_a_breach_is_marked_but_does_not_climb(client, world):
     assert patch_settings(client, world, sla_escalation=False)["sla_escalation"] is False
-    ticket_id = log(client, world, type="repair")["id"]
+    ticket_id = log(client, world, type="inquiry")["id"]
     logged = load(world, ticket_id)
-    assert sweep(world, logged.resolve_due_at + MINUTE) == {"response": 1, "resolution": 1}
+    assert sweep(world, logged.resolve_due_at + MINUTE) == {"response": 1, "resolution": 1, "dispatch": 0}
     marked = load(world, ticket_id)
     assert marked.sla_breached and marked.response_breached_at and marked.resolve_breached_at
     assert marked.escalation_level.value == "project"
@@ -121,8 +123,8 @@ def test_with_sla_escalation_off_a_breach_is_marked_but_does_not_climb(client, w
 
 
 def test_both_breaches_in_one_sweep_climb_two_levels(client, world):
-    ticket_id = log(client, world, type="repair")["id"]
-    assert sweep(world, load(world, ticket_id).resolve_due_at + MINUTE) == {"response": 1, "resolution": 1}
+    ticket_id = log(client, world, type="inquiry")["id"]
+    assert sweep(world, load(world, ticket_id).resolve_due_at + MINUTE) == {"response": 1, "resolution": 1, "dispatch": 0}
     assert [(e.rule.value, e.from_level.value, e.to_level.value) for e in rows(world, Escalation)] == [
         ("sla_response", "project", "region"), ("sla_resolution", "region", "hq")]
     assert load(world, ticket_id).escalation_level.value == "hq"
@@ -130,17 +132,17 @@ def test_both_breaches_in_one_sweep_climb_two_levels(client, world):
 
 def test_a_ticket_at_hq_is_marked_and_stays_there(client, world):
     ticket_id = log(client, world, is_major=True)["id"]  # the major rule took it to hq
-    assert sweep(world, load(world, ticket_id).response_due_at + MINUTE) == {"response": 1, "resolution": 0}
+    assert sweep(world, load(world, ticket_id).response_due_at + MINUTE) == {"response": 1, "resolution": 0, "dispatch": 0}
     assert load(world, ticket_id).escalation_level.value == "hq" and load(world, ticket_id).sla_breached
     assert [e.rule.value for e in rows(world, Escalation)] == ["major"]
 
 
 def test_a_ticket_responded_to_is_not_response_breached(client, world):
-    ticket_id = ticket_in(world, "assigned", assignee="eng1")
+    ticket_id = ticket_in(world, "assigned", assignee="eng1", type=TicketType.inquiry)
     logged = load(world, ticket_id)
     assert logged.responded_at is not None
-    assert sweep(world, logged.resolve_due_at - MINUTE) == {"response": 0, "resolution": 0}
-    assert sweep(world, logged.resolve_due_at + MINUTE) == {"response": 0, "resolution": 1}
+    assert sweep(world, logged.resolve_due_at - MINUTE) == {"response": 0, "resolution": 0, "dispatch": 0}
+    assert sweep(world, logged.resolve_due_at + MINUTE) == {"response": 0, "resolution": 1, "dispatch": 0}
     marked = load(world, ticket_id)
     assert marked.response_breached_at is None and marked.resolve_breached_at is not None
     (escalation,) = rows(world, Escalation)
@@ -154,16 +156,16 @@ def test_a_ticket_responded_to_is_not_response_breached(client, world):
 
 @pytest.mark.parametrize("status", ["resolved", "closed", "cancelled"])
 def test_tickets_no_longer_open_are_left_alone(client, world, status):
-    ticket_in(world, status)
+    ticket_in(world, status)  # a repair: no clock of any kind runs once it is no longer open
     before = snapshot(world)
-    assert sweep(world, utcnow() + timedelta(days=365)) == {"response": 0, "resolution": 0}
+    assert sweep(world, utcnow() + timedelta(days=365)) == {"response": 0, "resolution": 0, "dispatch": 0}
     assert snapshot(world) == before
 
 
 def test_batches_cover_every_due_ticket(client, world):
-    ids = [log(client, world, type="repair", title=f"报修 {i}")["id"] for i in range(5)]
+    ids = [log(client, world, type="inquiry", title=f"咨询 {i}")["id"] for i in range(5)]
     latest = max(load(world, i).response_due_at for i in ids)
-    assert sweep(world, latest + MINUTE, batch=2) == {"response": 5, "resolution": 0}
+    assert sweep(world, latest + MINUTE, batch=2) == {"response": 5, "resolution": 0, "dispatch": 0}
     assert all(load(world, i).response_breached_at is not None for i in ids)
     # The first responder hears of every ticket, in one note per batch (naming a batch's one ticket).
     own = notes(client, world, "pa1", "sla_breached")
@@ -178,9 +180,9 @@ def test_batches_cover_every_due_ticket(client, world):
 
 
 def test_the_periodic_job_sweeps_each_active_group_by_the_real_clock(client, world):
-    alpha = log(client, world, type="repair")["id"]
-    beta = log(client, world, who="pa_b", unit="B-PROJECT", tenant="beta", type="repair")["id"]
-    not_due = log(client, world, type="repair")["id"]
+    alpha = log(client, world, type="inquiry")["id"]
+    beta = log(client, world, who="pa_b", unit="B-PROJECT", tenant="beta", type="inquiry")["id"]
+    not_due = log(client, world, type="inquiry")["id"]
     past = utcnow() - timedelta(minutes=5)
     set_rows(world, Ticket, Ticket.id == alpha, response_due_at=past)
     set_rows(world, Ticket, Ticket.id == beta, response_due_at=past, tenant="beta")
@@ -203,10 +205,10 @@ def test_the_periodic_job_sweeps_each_active_group_by_the_real_clock(client, wor
 
 
 def test_a_sweep_of_one_group_leaves_the_other_alone(client, world):
-    alpha = log(client, world, type="repair")["id"]
-    beta = log(client, world, who="pa_b", unit="B-PROJECT", tenant="beta", type="repair")["id"]
+    alpha = log(client, world, type="inquiry")["id"]
+    beta = log(client, world, who="pa_b", unit="B-PROJECT", tenant="beta", type="inquiry")["id"]
     far = utcnow() + timedelta(days=365)
-    assert sweep(world, far) == {"response": 1, "resolution": 1}
+    assert sweep(world, far) == {"response": 1, "resolution": 1, "dispatch": 0}
     (beta_row,) = rows(world, Ticket, Ticket.id == beta, tenant="beta")
     assert (beta_row.sla_breached, beta_row.response_breached_at, beta_row.escalation_level.value) == (
         False, None, "project")

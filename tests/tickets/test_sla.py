@@ -286,7 +286,10 @@ def test_a_new_priority_recomputes_both_due_times_from_the_creation(client, worl
     assert {k: {side: moment(v) for side, v in pair.items()} for k, pair in changed["data"].items()} == {
         "response_due_at": {"from": moment(ticket["response_due_at"]), "to": moment(after["response_due_at"])},
         "resolve_due_at": {"from": moment(ticket["resolve_due_at"]), "to": moment(after["resolve_due_at"])},
+        # A repair: the dispatch clock (派工) moves with the response.
+        "dispatch_due_at": {"from": moment(ticket["dispatch_due_at"]), "to": moment(after["response_due_at"])},
     }
+    assert after["dispatch_due_at"] == after["response_due_at"]
 
 
 def test_a_new_priority_takes_the_targets_in_force_now(client, world):

@@ -8,9 +8,11 @@ from datetime import timedelta
 
 import pytest
 
+from servicehub.callbacks.models import Callback
 from servicehub.db import utcnow
 from servicehub.tickets.enums import Status, TicketType
 from servicehub.tickets.workflow import TRANSITIONS
+from tests.background import rows
 from tests.scope_tools import assert_error, ids_of
 from tests.tickets.states import TICKETS, called_back, events, moment, read, set_columns, ticket_in, ticket_url
 
@@ -78,6 +80,7 @@ def test_a_legal_move_changes_the_status_stamps_its_time_and_leaves_an_event(
     if to == S.closed:
         called_back(world, ticket_id)  # the close guard: its first callback is done
     before = read(client, world, ticket_id)
+    pending = [c.id for c in rows(world, Callback, Callback.ticket_id == ticket_id, Callback.status == "pending")]
     start = utcnow()
 
     response = move(client, world, ticket_id, to, who, reason)
@@ -102,7 +105,13 @@ def test_a_legal_move_changes_the_status_stamps_its_time_and_leaves_an_event(
     last = events(client, world, ticket_id)[-1]
     assert last["kind"] == kind
     assert last["actor_id"] == world.user(who) and last["actor_name"] == who.upper()
-    assert last["data"] == {"from": current.value, "to": to.value, "reason": reason}
+    expected = {"from": current.value, "to": to.value, "reason": reason}
+    if kind == "reopened" and pending:
+        # Its callbacks (回访) still pending are cancelled: the next resolution plans its own.
+        assert {c.id: c.status.value for c in rows(world, Callback, Callback.id.in_(pending))} == dict.fromkeys(
+            pending, "cancelled")
+        expected["cancelled_callbacks"] = pending
+    assert last["data"] == expected
     assert start <= moment(last["at"]) <= end
 
 

@@ -38,7 +38,8 @@ class Callback(UnitOwned, Base):
 
     __tablename__ = "callbacks"
     __table_args__ = (
-        UniqueConstraint("tenant_id", "ticket_id", "kind"),
+        # One per ticket, kind and resolution: a ticket reopened and resolved again is called back again.
+        UniqueConstraint("tenant_id", "ticket_id", "kind", "round"),
         Index("ix_callbacks_tenant_id_org_unit_id_status_due_at", "tenant_id", "org_unit_id", "status", "due_at"),
         CheckConstraint(" AND ".join(_SCORE.format(c) for c in (
             "satisfaction", "satisfaction_timeliness", "satisfaction_quality", "satisfaction_attitude")),
@@ -49,6 +50,7 @@ class Callback(UnitOwned, Base):
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
     kind: Mapped[CallbackKind] = mapped_column(Enum(CallbackKind, name="callback_kind", native_enum=False, length=20))
+    round: Mapped[int] = mapped_column(default=1)  # of a ticket: its resolution it follows (reopen_count + 1)
     status: Mapped[CallbackStatus] = mapped_column(
         Enum(CallbackStatus, name="callback_status", native_enum=False, length=20), default=CallbackStatus.pending)
     due_at: Mapped[datetime]

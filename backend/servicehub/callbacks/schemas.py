@@ -25,6 +25,9 @@ class CallbackSchema(Schema):
     status = fields.Enum(CallbackStatus, metadata={"description": (
         f"pending; completed (reached and scored); unreached (not reached in {MAX_ATTEMPTS} calls); cancelled.")})
     due_at = fields.DateTime(metadata={"description": f"Moves {RETRY_HOURS} h past each call that did not reach."})
+    round = fields.Integer(metadata={"description": (
+        "Of a ticket's callback: which resolution of the ticket it follows (1, then 2 after a reopen and a new "
+        "resolution); pending callbacks of a ticket are cancelled when it is reopened.")})
     org_unit_id = fields.Integer(metadata={"description": "The project."})
     org_unit_name = fields.String(allow_none=True)
     ticket_id = fields.Integer(allow_none=True)

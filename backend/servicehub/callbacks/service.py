@@ -42,16 +42,36 @@ def schedule_after_resolution(session: Session, tenant_id: int, *, ticket_id: in
     wanted = [(CallbackKind.resolution, ticket.resolved_at + timedelta(minutes=CALLBACK_MINUTES))]
     if ticket.type == TicketType.repair and ticket.is_major:
         wanted.append((CallbackKind.major_repair, ticket.resolved_at + timedelta(days=MAJOR_REPAIR_DAYS)))
+    round_no = resolution_round(ticket)
     have = set(session.scalars(select(Callback.kind).where(Callback.tenant_id == tenant_id,
-                                                            Callback.ticket_id == ticket.id)))
+                                                            Callback.ticket_id == ticket.id, Callback.round == round_no)))
     made = []
     for kind, due in wanted:
         if kind not in have:
             session.add(Callback(tenant_id=tenant_id, org_unit_id=ticket.org_unit_id, ticket_id=ticket.id,
-                                 customer_id=ticket.customer_id, kind=kind, due_at=due,
+                                 customer_id=ticket.customer_id, kind=kind, round=round_no, due_at=due,
                                  assignee_id=ticket.first_responder_id))
             made.append(kind.value)
     return ",".join(made) or "exists"
+
+
+def resolution_round(ticket: Ticket) -> int:
+    """Which resolution of the ticket its callbacks follow: the first, or one more per reopen."""
+    return ticket.reopen_count + 1
+
+
+def cancel_pending(session: Session, ticket: Ticket) -> list[int]:
+    """A ticket reopened: its pending callbacks (of the resolution that no longer holds) are cancelled;
+    the next resolution schedules its own. Returns their ids. The caller commits."""
+    with session.no_autoflush:  # the ticket being reopened is written once, at the caller's commit
+        found = list(session.scalars(select(Callback).where(
+            Callback.tenant_id == ticket.tenant_id, Callback.ticket_id == ticket.id,
+            Callback.kind.in_(TICKET_KINDS), Callback.status == CallbackStatus.pending).order_by(Callback.id)))
+    # The callback being completed (whose low score reopens the ticket) is not flushed yet: read its status here.
+    pending = [callback for callback in found if callback.status == CallbackStatus.pending]
+    for callback in pending:
+        callback.status = CallbackStatus.cancelled
+    return [callback.id for callback in pending]
 
 
 # --- reading ---------------------------------------------------------------------------------------
@@ -196,9 +216,10 @@ def create_callback(session: Session, *, actor: Actor, org_unit_id: int, kind: C
             raise Invalid("A ticket is called back once it is resolved.",
                           errors={"ticket_id": [f"The ticket is {ticket.status.value}."]})
         if session.scalar(select(Callback.id).where(Callback.tenant_id == actor.tenant_id,
-                                                    Callback.ticket_id == ticket.id, Callback.kind == kind)):
+                                                    Callback.ticket_id == ticket.id, Callback.kind == kind,
+                                                    Callback.round == resolution_round(ticket))):
             raise Conflict(f"Ticket {ticket.number} already has a {kind.value} callback.",
-                           errors={"kind": ["One per ticket and kind."]})
+                           errors={"kind": ["One per ticket, kind and resolution."]})
         if customer_id is None:
             customer_id = ticket.customer_id
     elif kind in TICKET_KINDS:
@@ -213,8 +234,15 @@ def create_callback(session: Session, *, actor: Actor, org_unit_id: int, kind: C
         raise Invalid(problem, errors={"customer_id": [problem]})
     _check_assignee(session, actor, unit, assignee_id)
     callback = Callback(tenant_id=actor.tenant_id, org_unit_id=unit.id, ticket_id=ticket_id, customer_id=customer_id,
-                        kind=kind, due_at=due_at, assignee_id=assignee_id, created_by_id=actor.id)
+                        kind=kind, round=resolution_round(ticket) if ticket else 1, due_at=due_at,
+                        assignee_id=assignee_id, created_by_id=actor.id)
     session.add(callback)
+    if ticket is not None:
+        from servicehub.tickets.service import record_event
+
+        session.flush()
+        record_event(session, ticket, actor, "callback_planned", callback_id=callback.id, kind=kind, due_at=due_at,
+                     assignee_id=assignee_id)
     session.commit()
     return _with_log(session, actor, callback)
 

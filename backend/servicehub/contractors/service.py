@@ -11,13 +11,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, cast, or_, select
+from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from servicehub.access import Actor, Perm, require_tenant
 from servicehub.audit.service import record
 from servicehub.contractors.models import Contractor, ContractorUnit, Trade, overlapping_units, serving_clause
-from servicehub.errors import Forbidden, Invalid, NotFound
+from servicehub.errors import Conflict, Forbidden, Invalid, NotFound
 from servicehub.extensions import paginate_query
 from servicehub.scoping import get_scoped, select_scoped
 
@@ -97,10 +97,27 @@ def create_contractor(session: Session, *, actor: Actor, org_unit_ids: list[int]
 _EDITABLE = ("name", "contact_name", "contact_phone", "contract_start", "contract_end", "is_active", "notes")
 
 
+def _check_no_open_work(session: Session, contractor: Contractor) -> None:
+    """A contractor with open work orders (dispatched, accepted, on site) is not deactivated: 409
+    naming how many (finish or reject them first)."""
+    from servicehub.work_orders.models import WorkOrder
+    from servicehub.work_orders.workflow import OPEN_STATUSES
+
+    open_count = session.scalar(select(func.count()).select_from(WorkOrder).where(
+        WorkOrder.tenant_id == contractor.tenant_id, WorkOrder.contractor_id == contractor.id,
+        WorkOrder.status.in_(OPEN_STATUSES)))
+    if open_count:
+        raise Conflict(f"{contractor.name} has {open_count} open work order{'s' if open_count > 1 else ''}: "
+                       "finish or reject them before deactivating it.",
+                       errors={"is_active": [f"{open_count} open work order{'s' if open_count > 1 else ''}."]})
+
+
 def update_contractor(session: Session, *, actor: Actor, contractor_id: int, changes: dict) -> Contractor:
     contractor = get_contractor(session, actor=actor, contractor_id=contractor_id)
     if not all(u in actor.reach(Perm.contractor_manage) for u in contractor.org_unit_ids):
         raise Forbidden("Managing this contractor needs contractor.manage at every unit it serves.")
+    if changes.get("is_active") is False and contractor.is_active:
+        _check_no_open_work(session, contractor)
     diff = {}
     for field in _EDITABLE:
         if field in changes and changes[field] != getattr(contractor, field):

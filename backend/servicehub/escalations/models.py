@@ -19,6 +19,7 @@ class Rule(str, enum.Enum):
     sensitive = "sensitive"
     sla_response = "sla_response"
     sla_resolution = "sla_resolution"
+    sla_dispatch = "sla_dispatch"  # a repair not dispatched (派工) in time
 
 
 class Escalation(UnitOwned, Base):

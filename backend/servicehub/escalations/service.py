@@ -5,7 +5,7 @@ Rules (evaluated by a job whenever a ticket is created or changes what they read
 * `major`: the ticket is marked major (重大投诉) → hq;
 * `group_complaint`: a complaint of `major_households` households or more → hq;
 * `sensitive`: a complaint with media, lawsuit or government-hotline exposure → hq;
-* `sla_response` / `sla_resolution`: the SLA sweep, one level per breach (sla/sweep.py).
+* `sla_response` / `sla_resolution` / `sla_dispatch`: the SLA sweep, one level per breach (sla/sweep.py).
 One escalation per ticket, rule and level reached (a unique key), so a rule firing twice escalates once.
 """
 
@@ -30,7 +30,8 @@ from servicehub.tickets.models import Ticket, TicketEvent
 
 LEVEL_ORDER = {Level.project: 0, Level.region: 1, Level.hq: 2}
 RULE_LABEL = {Rule.manual: "人工升级", Rule.major: "重大投诉", Rule.group_complaint: "多户投诉",
-              Rule.sensitive: "敏感投诉", Rule.sla_response: "响应超时", Rule.sla_resolution: "处理超时"}
+              Rule.sensitive: "敏感投诉", Rule.sla_response: "响应超时", Rule.sla_resolution: "处理超时",
+              Rule.sla_dispatch: "派工超时"}
 SENSITIVE_LABEL = {"media": "媒体", "lawsuit": "诉讼", "government_hotline": "政府热线"}
 
 
@@ -169,7 +170,7 @@ def acknowledge(session: Session, *, actor: Actor, escalation_id: int) -> Escala
 
 # Escalations by the SLA sweep come in bulk and are told as digests (sla/sweep.py): they are not
 # reminded one by one (a bad hour would send thousands of reminders).
-SWEEP_RULES = (Rule.sla_response, Rule.sla_resolution)
+SWEEP_RULES = (Rule.sla_response, Rule.sla_resolution, Rule.sla_dispatch)
 
 
 def remind(session: Session, tenant_id: int, *, now: datetime | None = None, batch: int = 500) -> int:

@@ -4,8 +4,8 @@ import enum
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Enum, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Enum, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, Session, mapped_column, object_session, relationship
 
 from servicehub.db import Base, TenantOwned, Timestamps, UnitOwned
 
@@ -54,9 +54,33 @@ class Property(Timestamps, UnitOwned, Base):
 
     @property
     def warranty(self) -> list[dict]:
+        """The warranty clock by component, by the group's terms (its overrides read once per session)."""
         from servicehub.properties.warranty import warranty_status
 
-        return warranty_status(self.handover_date, date.today())
+        return warranty_status(self.handover_date, date.today(), group_terms(object_session(self), self.tenant_id))
+
+
+_TERMS_KEY = "servicehub.warranty_terms"
+
+
+def group_terms(session: Session | None, tenant_id: int):
+    """The warranty terms in force for a group (warranty.service.terms_for), read once per session
+    and transaction: a list of units costs one statement for them all, not one per unit."""
+    from servicehub.properties.warranty import DEFAULT_TERMS
+    from servicehub.warranty.service import terms_for
+
+    if session is None:  # a unit not loaded from the database
+        return DEFAULT_TERMS
+    cache = session.info.setdefault(_TERMS_KEY, {})
+    if tenant_id not in cache:
+        cache[tenant_id] = terms_for(session, tenant_id)
+    return cache[tenant_id]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_terms(session: Session, transaction) -> None:
+    """Terms changed and committed (PUT /warranty-terms) are read afresh by the next transaction."""
+    session.info.pop(_TERMS_KEY, None)
 
 
 class Ownership(Timestamps, TenantOwned, Base):

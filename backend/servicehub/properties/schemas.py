@@ -10,7 +10,8 @@ LABEL = {"min_length": 1, "max_length": 20,
 class WarrantySchema(Schema):
     component = fields.String()
     label = fields.String()
-    years = fields.Integer()
+    years = fields.Integer(allow_none=True, metadata={"description": "The period in whole years (null: 18 months, say)."})
+    months = fields.Integer(metadata={"description": "The period in months, by the group's terms."})
     expires_on = fields.Date(allow_none=True)
     in_warranty = fields.Boolean()
 
@@ -27,7 +28,8 @@ class PropertySchema(Schema):
                                 metadata={"type": "string", "format": "decimal", "description": "m², e.g. \"89.50\"."})
     type = fields.Enum(PropertyType)
     handover_date = fields.Date(allow_none=True)
-    warranty = fields.List(fields.Nested(WarrantySchema), metadata={"description": "The warranty clock by component."})
+    warranty = fields.List(fields.Nested(WarrantySchema), metadata={
+        "description": "The warranty clock by component, by the group's warranty terms (GET /warranty-terms)."})
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
 

@@ -82,7 +82,7 @@ def warranty_status(handover: date | None, today: date, terms=DEFAULT_TERMS) -> 
         rows.append({
             "component": term.component,
             "label": term.label,
-            "years": term.years,
+            "years": term.period_months // 12 if term.period_months % 12 == 0 else None,
             "months": term.period_months,
             "expires_on": expires,
             "in_warranty": bool(handover and handover <= today < expires),

@@ -1,9 +1,10 @@
-"""The SLA sweep, every minute: a ticket past its response or resolution due time is marked breached,
+"""The SLA sweep, every minute: a ticket past its response or resolution due time, or a repair not
+dispatched (派工) by its dispatch due time, is marked breached,
 its timeline says so, its assignee and the project's managers are told, and, when the group's policy
 says so, it climbs one level (project → region on a first breach, region → hq on a second).
 
 Set-based, in batches: due tickets are picked from a partial index of the open, not-yet-breached
-tickets (`ix_tickets_sweep_response` / `ix_tickets_sweep_resolve`) with `FOR UPDATE SKIP LOCKED`,
+tickets (`ix_tickets_open_response_due` / `ix_tickets_open_resolve_due` / `ix_tickets_open_dispatch_due`) with `FOR UPDATE SKIP LOCKED`,
 so several workers never take the same ticket, and a breach is marked once (`*_breached_at`).
 Everyone concerned (assignees, the projects' managers, the level a ticket climbed to) gets one note
 per batch, naming the ticket when there is one: a bad minute does not bury anyone in notes.
@@ -29,7 +30,7 @@ from servicehub.orgs.models import OrgUnit
 from servicehub.settings.service import settings_for
 from servicehub.tickets.enums import NEXT_LEVEL, Level
 from servicehub.tickets.service import NUMBER_TZ
-from servicehub.tickets.models import SWEEP_RESOLVE, SWEEP_RESPONSE, Ticket, TicketEvent
+from servicehub.tickets.models import SWEEP_DISPATCH, SWEEP_RESOLVE, SWEEP_RESPONSE, Ticket, TicketEvent
 from servicehub.users.models import Membership, User
 
 BATCH = 5000
@@ -37,8 +38,9 @@ KINDS = (
     # which, due column, mark column, the partial index's predicate, rule of the escalation
     ("response", Ticket.response_due_at, Ticket.response_breached_at, SWEEP_RESPONSE, Rule.sla_response),
     ("resolution", Ticket.resolve_due_at, Ticket.resolve_breached_at, SWEEP_RESOLVE, Rule.sla_resolution),
+    ("dispatch", Ticket.dispatch_due_at, Ticket.dispatch_breached_at, SWEEP_DISPATCH, Rule.sla_dispatch),
 )
-LABEL = {"response": "响应超时", "resolution": "处理超时"}
+LABEL = {"response": "响应超时", "resolution": "处理超时", "dispatch": "派工超时"}
 
 
 def _insert_ignoring_duplicates(session: Session, table, rows: list[dict]) -> None:

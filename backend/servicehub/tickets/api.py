@@ -18,6 +18,7 @@ from servicehub.tickets.schemas import (
     EscalateSchema,
     EventSchema,
     TicketCreateSchema,
+    TicketDetailSchema,
     TicketQuerySchema,
     TicketSchema,
     TicketUpdateSchema,
@@ -58,7 +59,7 @@ def list_tickets(args, pagination_parameters):
 @blp.auth(Perm.ticket_write)
 @blp.arguments(TicketCreateSchema)
 @blp.doc(parameters=[IDEMPOTENCY])
-@blp.response(201, TicketSchema, headers=ETAG_HEADER)
+@blp.response(201, TicketDetailSchema, headers=ETAG_HEADER)
 @blp.errors(404)
 def create_ticket(data):
     """Log a ticket: the caller becomes its first responder (首问责任人); the SLA clock starts."""
@@ -72,7 +73,7 @@ def create_ticket(data):
 
 @blp.route("/<id:ticket_id>")
 @blp.auth(Perm.ticket_read)
-@blp.response(200, TicketSchema, headers=ETAG_HEADER)
+@blp.response(200, TicketDetailSchema, headers=ETAG_HEADER)
 @blp.errors(404)
 def get_ticket(ticket_id):
     ticket = service.get_ticket(db.session, actor=current_actor(), ticket_id=ticket_id)
@@ -96,7 +97,7 @@ def list_assignees(ticket_id):
 @blp.auth(Perm.ticket_write)
 @blp.arguments(TicketUpdateSchema)
 @blp.doc(parameters=[IF_MATCH])
-@blp.response(200, TicketSchema, headers=ETAG_HEADER)
+@blp.response(200, TicketDetailSchema, headers=ETAG_HEADER)
 @blp.errors(404, 409, 412)
 def update_ticket(data, ticket_id):
     """Edit, re-prioritise (moves the due times), route or (re)assign. Assigning a new ticket makes it assigned."""
@@ -109,7 +110,7 @@ def update_ticket(data, ticket_id):
 @blp.auth(Perm.ticket_write)
 @blp.arguments(TransitionSchema)
 @blp.doc(parameters=[IF_MATCH])
-@blp.response(200, TicketSchema, headers=ETAG_HEADER)
+@blp.response(200, TicketDetailSchema, headers=ETAG_HEADER)
 @blp.errors(404, 409, 412)
 def transition(data, ticket_id):
     """Move the ticket on: in_progress, resolved, closed (a manager), cancelled (with a reason), or back

@@ -59,6 +59,13 @@ class CommentKind(str, enum.Enum):
     reply = "reply"  # 答复客户
 
 
+class PhotoStage(str, enum.Enum):
+    """When a photo of a work order was taken."""
+
+    before = "before"  # 维修前
+    after = "after"  # 维修后
+
+
 class Sensitive(str, enum.Enum):
     """Signs that a complaint may leave the group's hands: it goes to headquarters at once."""
 

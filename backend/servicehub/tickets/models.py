@@ -19,13 +19,25 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from servicehub.db import Base, TenantOwned, Timestamps, UnitOwned, utcnow
-from servicehub.tickets.enums import OPEN_STATUSES, Channel, CommentKind, Level, Priority, Status, TicketType
+from servicehub.tickets.enums import (
+    OPEN_STATUSES,
+    Channel,
+    CommentKind,
+    Level,
+    PhotoStage,
+    Priority,
+    Status,
+    TicketType,
+)
 from servicehub.users.models import Function
 
 _OPEN = "status IN ({})".format(", ".join(f"'{s.value}'" for s in OPEN_STATUSES))
 _OPEN_UNANSWERED = f"{_OPEN} AND responded_at IS NULL"
 SWEEP_RESPONSE = f"{_OPEN_UNANSWERED} AND response_breached_at IS NULL"
 SWEEP_RESOLVE = f"{_OPEN} AND resolve_breached_at IS NULL"
+# The dispatch clock (派工) of repairs: open, no work order dispatched yet.
+_OPEN_UNDISPATCHED = f"{_OPEN} AND type = 'repair' AND dispatched_at IS NULL"
+SWEEP_DISPATCH = f"{_OPEN_UNDISPATCHED} AND dispatch_breached_at IS NULL"
 
 
 def _enum(cls, name):
@@ -51,13 +63,15 @@ class Ticket(Timestamps, UnitOwned, Base):
         Index("ix_tickets_tenant_id_customer_id", "tenant_id", "customer_id"),
         Index("ix_tickets_tenant_id_property_id", "tenant_id", "property_id"),
         # The SLA clock: open tickets by due time (the `overdue` filter and the sweep, whose
-        # predicates SWEEP_RESPONSE / SWEEP_RESOLVE imply these, written out literally so that the
+        # predicates SWEEP_RESPONSE / SWEEP_RESOLVE / SWEEP_DISPATCH imply these, written out literally so that the
         # planner matches them). The `*_breached_at` marks stay out of every index: the sweep's
         # UPDATE then changes no indexed column and can be a HOT update (the table keeps 10 % free).
         Index("ix_tickets_open_resolve_due", "tenant_id", "resolve_due_at",
               postgresql_where=text(_OPEN), sqlite_where=text(_OPEN)),
         Index("ix_tickets_open_response_due", "tenant_id", "response_due_at",
               postgresql_where=text(_OPEN_UNANSWERED), sqlite_where=text(_OPEN_UNANSWERED)),
+        Index("ix_tickets_open_dispatch_due", "tenant_id", "dispatch_due_at",
+              postgresql_where=text(_OPEN_UNDISPATCHED), sqlite_where=text(_OPEN_UNDISPATCHED)),
         CheckConstraint("households_affected >= 1", name="households"),
         CheckConstraint("satisfaction IS NULL OR satisfaction BETWEEN 1 AND 5", name="satisfaction"),
         {"postgresql_with": {"fillfactor": 90}},
@@ -92,6 +106,11 @@ class Ticket(Timestamps, UnitOwned, Base):
     sla_breached: Mapped[bool] = mapped_column(default=False)
     response_breached_at: Mapped[datetime | None]  # marked by the SLA sweep
     resolve_breached_at: Mapped[datetime | None]
+    # Repairs only (else null): someone is sent (派工) by `dispatch_due_at` — the repair's response
+    # target, so always equal to `response_due_at` —; the first work order sets `dispatched_at`.
+    dispatch_due_at: Mapped[datetime | None]
+    dispatched_at: Mapped[datetime | None]
+    dispatch_breached_at: Mapped[datetime | None]  # marked by the SLA sweep
     satisfaction: Mapped[int | None]
     reopen_count: Mapped[int] = mapped_column(default=0)
     version: Mapped[int] = mapped_column(default=1)
@@ -167,7 +186,12 @@ class TicketEvent(TenantOwned, Base):
     """The append-only timeline of a ticket: every change, with who and when (可追溯)."""
 
     __tablename__ = "ticket_events"
-    __table_args__ = (Index("ix_ticket_events_tenant_id_ticket_id_id", "tenant_id", "ticket_id", "id"),)
+    __table_args__ = (
+        Index("ix_ticket_events_tenant_id_ticket_id_id", "tenant_id", "ticket_id", "id"),
+        # The reopens only (the contractor scorecard's reopen rate): as small as the reopens are few.
+        Index("ix_ticket_events_reopened", "tenant_id", "ticket_id", "at",
+              postgresql_where=text("kind = 'reopened'"), sqlite_where=text("kind = 'reopened'")),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
@@ -193,10 +217,15 @@ class TicketComment(TenantOwned, Base):
 
 class TicketAttachment(TenantOwned, Base):
     """A file on a ticket (photos of a defect). The bytes live in the storage backend under
-    `storage_key`; this row is written only once they are stored."""
+    `storage_key`; this row is written only once they are stored. A before / after photo of a work
+    order (维修前 / 维修后照片) is one of its ticket's attachments, with `work_order_id` and `stage`."""
 
     __tablename__ = "ticket_attachments"
-    __table_args__ = (Index("ix_ticket_attachments_tenant_id_ticket_id", "tenant_id", "ticket_id"),)
+    __table_args__ = (
+        Index("ix_ticket_attachments_tenant_id_ticket_id", "tenant_id", "ticket_id"),
+        Index("ix_ticket_attachments_tenant_id_work_order_id", "tenant_id", "work_order_id"),
+        CheckConstraint("(work_order_id IS NULL) = (stage IS NULL)", name="work_order_stage"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
@@ -208,3 +237,5 @@ class TicketAttachment(TenantOwned, Base):
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     uploaded_by_name: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    work_order_id: Mapped[int | None] = mapped_column(ForeignKey("work_orders.id"))
+    stage: Mapped[PhotoStage | None] = mapped_column(_enum(PhotoStage, "photo_stage"))

@@ -2,7 +2,8 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from servicehub.access import Role
 from servicehub.extensions import FileUpload, Flag, Id, QueryId, Schema, Text, Timestamp
-from servicehub.tickets.enums import Sensitive, Channel, CommentKind, Level, Priority, Status, TicketType
+from servicehub.properties.warranty import Component, Reason
+from servicehub.tickets.enums import Sensitive, Channel, CommentKind, Level, PhotoStage, Priority, Status, TicketType
 from servicehub.users.models import Function
 
 HOUSEHOLDS = validate.Range(1, 100_000)
@@ -44,6 +45,13 @@ class TicketSchema(Schema):
     resolved_at = fields.DateTime(allow_none=True)
     closed_at = fields.DateTime(allow_none=True)
     cancelled_at = fields.DateTime(allow_none=True)
+    dispatch_due_at = fields.DateTime(allow_none=True, metadata={
+        "description": "Repairs: someone is sent (派工) by then — the repair's response target, equal to "
+                       "`response_due_at` —; null for other tickets."})
+    dispatched_at = fields.DateTime(allow_none=True, metadata={
+        "description": "Repairs: when the first work order was dispatched (stops the dispatch clock)."})
+    dispatch_breached_at = fields.DateTime(allow_none=True, metadata={
+        "description": "Repairs: when the SLA sweep found it not dispatched past `dispatch_due_at` (派工超时)."})
     sla_breached = fields.Boolean()
     is_overdue = fields.Boolean()
     satisfaction = fields.Integer(allow_none=True)
@@ -51,6 +59,26 @@ class TicketSchema(Schema):
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     version = fields.Integer(metadata={"description": "Also the ETag; send it as If-Match to update."})
+
+
+class TicketWarrantySchema(Schema):
+    """The warranty (保修期) of a repair ticket's defect."""
+
+    in_warranty = fields.Boolean(metadata={"description": "Free repair; out of warranty: a paid repair (有偿维修)."})
+    component = fields.Enum(Component)
+    until = fields.Date(allow_none=True, metadata={"description": "The last covered day (null: not handed over, or no unit)."})
+    reason = fields.Enum(Reason)
+    source = fields.String(validate=validate.OneOf(("work_order", "estimate")), metadata={
+        "description": "`work_order`: the decision of the ticket's latest work order; `estimate`: computed now "
+                       "from the unit's handover date and the component of the ticket's category (no work order yet)."})
+
+
+class TicketDetailSchema(TicketSchema):
+    """One ticket, as GET /tickets/{id} and the writes answer it: with its warranty."""
+
+    warranty = fields.Nested(TicketWarrantySchema, allow_none=True, metadata={
+        "description": "Repairs only (null otherwise); null too when the category maps to no component and no "
+                       "work order was dispatched."})
 
 
 class TicketCreateSchema(Schema):
@@ -164,6 +192,9 @@ class AttachmentSchema(Schema):
     uploaded_by_id = fields.Integer()
     uploaded_by_name = fields.String()
     created_at = fields.DateTime()
+    work_order_id = fields.Integer(allow_none=True, metadata={
+        "description": "A before / after photo of this work order (维修前 / 维修后照片); null: a file of the ticket."})
+    stage = fields.Enum(PhotoStage, allow_none=True, metadata={"description": "before / after (work order photos only)."})
 
 
 class EventSchema(Schema):
@@ -172,28 +203,32 @@ class EventSchema(Schema):
     actor_id = fields.Integer(allow_none=True)
     actor_name = fields.String()
     kind = fields.String(metadata={"description": "created, assigned, reassigned, status_changed, reopened, updated, "
-                                                  "due_changed, commented, attachment_added, escalated, "
+                                                  "due_changed, commented, attachment_added, escalated, sla_breached, "
                                                   "escalation_acknowledged, callback_not_reached, callback_completed, "
                                                   "work_order_dispatched, work_order_accepted, work_order_on_site, "
                                                   "work_order_done, work_order_rejected, work_order_quote_accepted, "
-                                                  "work_order_quote_declined"})
+                                                  "work_order_quote_declined, work_order_photo, callback_planned"})
     data = fields.Dict(metadata={"description": (
         "What changed, by kind. created: `number`, `type`, `priority`, `channel`, `response_due_at`, "
-        "`resolve_due_at`, `sla_source`. assigned: `to` (user id) and `to_name`; reassigned: `from`, `from_name`, `to`, "
+        "`resolve_due_at`, `dispatch_due_at` (repairs), `sla_source`. assigned: `to` (user id) and `to_name`; reassigned: `from`, `from_name`, `to`, "
         "`to_name` and `reason` (the names as they were at the time; events written before names were kept "
         "carry the ids only). status_changed and reopened: `from`, `to` (statuses), `reason`. updated: "
-        "`changes` ({field: {from, to}}). due_changed: `response_due_at`, `resolve_due_at` ({from, to}). "
+        "`changes` ({field: {from, to}}). due_changed: `response_due_at`, `resolve_due_at`, `dispatch_due_at` (repairs) ({from, to}). "
         "commented: `comment_id`, `kind`. attachment_added: `attachment_id`, `filename`, `content_type`, `size`. "
-        "escalated: `from`, `to` (levels), `rule`, `reason`. escalation_acknowledged: `escalation_id`, `level`. "
+        "escalated: `from`, `to` (levels), `rule`, `reason`. sla_breached (by `system`): `which` (response, "
+        "resolution, dispatch), `due_at`, `escalated_to`. escalation_acknowledged: `escalation_id`, `level`. "
         "A close over a pending callback adds `override_callback` (the callback's id) to status_changed; a "
-        "reopen by a dissatisfied callback is by `system` and adds `callback_id` and `satisfaction`. "
+        "reopen by a dissatisfied callback is by `system` and adds `callback_id` and `satisfaction`; a reopen that "
+        "cancelled the ticket's pending callbacks adds `cancelled_callbacks` (their ids). "
         "callback_not_reached: `callback_id`, `kind`, `attempt`, `comment`, `next_due_at` (null once closed as "
         "unreached), `unreached`. callback_completed: `callback_id`, `kind`, `timeliness`, `quality`, "
         "`attitude`, `satisfaction` (the lowest), `comment`. work_order_dispatched: `work_order_id`, "
         "`contractor_id`, `contractor_name`, `supervisor_id`, `supervisor_name`, `component`, `trade`, "
         "`in_warranty`, `warranty_until`, `warranty_reason`. work_order_accepted / _on_site / _done / _rejected: "
         "`work_order_id`, `from`, `to`, and `result`, `finished_at` (done) or `reason` (rejected). "
-        "work_order_quote_accepted / _declined: `work_order_id`, `quote_amount`.")})
+        "work_order_quote_accepted / _declined: `work_order_id`, `quote_amount`. work_order_photo: `work_order_id`, "
+        "`attachment_id`, `stage`, `filename`, `content_type`, `size`. callback_planned: `callback_id`, `kind`, "
+        "`due_at`, `assignee_id`.")})
 
 
 class AssigneeSchema(Schema):

@@ -37,7 +37,7 @@ from servicehub.scoping import get_scoped, reachable_unit, select_scoped
 from servicehub.sla.defaults import INTAKE_MINUTES
 from servicehub.sla.service import due_times, path_ids, target_for
 from servicehub.tenants.models import Tenant
-from servicehub.tickets.enums import NEXT_LEVEL, OPEN_STATUSES, CommentKind, Priority, Status, TicketType
+from servicehub.tickets.enums import NEXT_LEVEL, OPEN_STATUSES, CommentKind, PhotoStage, Priority, Status, TicketType
 from servicehub.tickets.models import Ticket, TicketAttachment, TicketComment, TicketCounter, TicketEvent
 from servicehub.tickets.workflow import REOPEN_FROM, allowed_moves, move_for
 from servicehub.users.models import Function, Membership, User
@@ -67,7 +67,11 @@ def _named(actor: Actor, tickets: list[Ticket]) -> list[Ticket]:
 
 
 def get_ticket(session: Session, *, actor: Actor, ticket_id: int, perm: Perm = Perm.ticket_read) -> Ticket:
+    """One ticket, as answered alone: named, with its warranty (`TicketDetailSchema`)."""
     ticket = get_scoped(session, Ticket, ticket_id, actor, perm, options=_load_options())
+    from servicehub.work_orders.service import ticket_warranty
+
+    ticket.warranty = ticket_warranty(session, ticket)
     return _named(actor, [ticket])[0]
 
 
@@ -325,6 +329,7 @@ def _new_ticket(session: Session, *, actor: Actor, org_unit_id: int, type: Ticke
         function=function or _routed_function(type, category), contacted_at=contacted_at,
         logged_late=contacted_at is not None and now - contacted_at > timedelta(minutes=INTAKE_MINUTES),
         response_due_at=response_due, resolve_due_at=resolve_due, created_at=now, updated_at=now,
+        dispatch_due_at=dispatch_due(type, response_due),
     )
     if assignee_id is not None:
         assignee_name = _check_assignee(session, actor.tenant_id, assignee_id, unit.path)
@@ -332,8 +337,9 @@ def _new_ticket(session: Session, *, actor: Actor, org_unit_id: int, type: Ticke
     ticket.number = _next_number(session, actor.tenant_id, now)
     session.add(ticket)
     session.flush()
+    dispatch = {"dispatch_due_at": ticket.dispatch_due_at} if ticket.dispatch_due_at is not None else {}
     _event(session, ticket, actor, "created", number=ticket.number, type=type, priority=priority, channel=channel,
-           response_due_at=response_due, resolve_due_at=resolve_due, sla_source=target.source)
+           response_due_at=response_due, resolve_due_at=resolve_due, **dispatch, sla_source=target.source)
     if assignee_id is not None:
         _assign(session, actor, ticket, assignee_id, assignee_name, reason=None, now=now)
     if ticket.is_major or ticket.type == TicketType.complaint:
@@ -555,15 +561,33 @@ def update_ticket(session: Session, *, actor: Actor, ticket_id: int, changes: di
 
 
 def _reschedule(session: Session, actor: Actor, ticket: Ticket) -> None:
-    """A new priority moves both due times, counted from the creation of the ticket."""
+    """A new priority moves the due times (a repair's dispatch with its response), counted from the
+    creation of the ticket."""
     target = target_for(session, tenant_id=ticket.tenant_id, path=path_ids(actor.units[ticket.org_unit_id].path),
                         ticket_type=ticket.type, priority=ticket.priority)
-    before = (ticket.response_due_at, ticket.resolve_due_at)
+    before = (ticket.response_due_at, ticket.resolve_due_at, ticket.dispatch_due_at)
     ticket.response_due_at, ticket.resolve_due_at = due_times(target, ticket.created_at)
-    if before != (ticket.response_due_at, ticket.resolve_due_at):
+    ticket.dispatch_due_at = dispatch_due(ticket.type, ticket.response_due_at)
+    if before != (ticket.response_due_at, ticket.resolve_due_at, ticket.dispatch_due_at):
+        dispatch = ({"dispatch_due_at": {"from": before[2], "to": ticket.dispatch_due_at}}
+                    if ticket.dispatch_due_at is not None else {})
         _event(session, ticket, actor, "due_changed",
                response_due_at={"from": before[0], "to": ticket.response_due_at},
-               resolve_due_at={"from": before[1], "to": ticket.resolve_due_at})
+               resolve_due_at={"from": before[1], "to": ticket.resolve_due_at}, **dispatch)
+
+
+def dispatch_due(type: TicketType, response_due_at: datetime) -> datetime | None:
+    """The dispatch clock (派工) of a repair: the repair's response target is its dispatch target
+    (sla/defaults.py: 12 hours, an emergency at once). Other tickets are not dispatched: None."""
+    return response_due_at if type == TicketType.repair else None
+
+
+def mark_dispatched(ticket: Ticket, now: datetime) -> None:
+    """The first work order dispatched stops the dispatch clock; a late one breaches the SLA."""
+    if ticket.dispatched_at is None and ticket.dispatch_due_at is not None:
+        ticket.dispatched_at = now
+        if now > ticket.dispatch_due_at:
+            ticket.sla_breached = True
 
 
 def transition(session: Session, *, actor: Actor, ticket_id: int, to: Status, reason: str | None = None,
@@ -601,7 +625,8 @@ def _check_callback_before_close(session: Session, actor: Actor, ticket: Ticket,
 
     pending = session.scalars(select(Callback).where(
         Callback.tenant_id == ticket.tenant_id, Callback.ticket_id == ticket.id,
-        Callback.kind == CallbackKind.resolution, Callback.status == CallbackStatus.pending)).one_or_none()
+        Callback.kind == CallbackKind.resolution, Callback.status == CallbackStatus.pending)
+        .order_by(Callback.round.desc()).limit(1)).one_or_none()
     if pending is None:
         return None
     if not override:
@@ -647,9 +672,14 @@ def _move(session: Session, actor: Actor | None, ticket: Ticket, to: Status, rea
     current = ticket.status
     now = utcnow()
     if to == Status.in_progress and current in REOPEN_FROM:
+        from servicehub.callbacks.service import cancel_pending
+
         ticket.resolved_at = ticket.closed_at = None
         ticket.reopen_count += 1
         kind = "reopened"
+        cancelled = cancel_pending(session, ticket)
+        if cancelled:
+            data = {**data, "cancelled_callbacks": cancelled}
     else:
         kind = "status_changed"
     if to == Status.in_progress:
@@ -734,33 +764,57 @@ ALLOWED_TYPES = {
 }
 
 
+# Before / after photos of a work order are images only.
+IMAGE_TYPES = {mime: ext for mime, ext in ALLOWED_TYPES.items() if mime.startswith("image/")}
+
+
 def add_attachment(session: Session, *, actor: Actor, ticket_id: int, filename: str, content: bytes,
                    storage, max_bytes: int) -> TicketAttachment:
+    ticket = _load_for_write(session, actor, ticket_id, None)
+    return store_attachment(session, actor=actor, ticket=ticket, filename=filename, content=content, storage=storage,
+                            max_bytes=max_bytes)
+
+
+def store_attachment(session: Session, *, actor: Actor, ticket: Ticket, filename: str, content: bytes, storage,
+                     max_bytes: int, work_order_id: int | None = None, stage: PhotoStage | None = None
+                     ) -> TicketAttachment:
+    """Check a file (size, type read from its bytes), store it and record it on the ticket's timeline;
+    commits. With `work_order_id` and `stage` it is a before / after photo of that work order (images
+    only: else 422), the caller having checked who may add it."""
     import filetype
 
-    ticket = _load_for_write(session, actor, ticket_id, None)
     if len(content) > max_bytes:
         raise PayloadTooLarge(f"The file is larger than {max_bytes // (1024 * 1024)} MB.",
                               errors={"file": [f"At most {max_bytes} bytes."]})
     if not content:
         raise Invalid("The file is empty.", errors={"file": ["Empty file."]})
     kind = filetype.guess(content)
-    if kind is None or kind.mime not in ALLOWED_TYPES:
+    mime = kind.mime if kind else None
+    if work_order_id is not None:
+        if mime not in IMAGE_TYPES:
+            raise Invalid("Work order photos are images (JPEG, PNG, WebP, GIF, HEIC).",
+                          errors={"file": [f"Not an image: {mime or 'unknown type'}."]})
+    elif mime not in ALLOWED_TYPES:
         raise UnsupportedMediaType(
             "Attach photos (JPEG, PNG, WebP, GIF, HEIC), PDF documents or MP4 videos.",
-            errors={"file": [f"Not accepted: {kind.mime if kind else 'unknown type'}."]})
-    name = PurePath((filename or "").replace("\\", "/")).name[:255] or f"attachment{ALLOWED_TYPES[kind.mime]}"
-    key = f"{ticket.tenant_id}/tickets/{ticket.id}/{uuid.uuid4().hex}{ALLOWED_TYPES[kind.mime]}"
+            errors={"file": [f"Not accepted: {mime or 'unknown type'}."]})
+    fallback = "photo" if work_order_id is not None else "attachment"
+    name = PurePath((filename or "").replace("\\", "/")).name[:255] or f"{fallback}{ALLOWED_TYPES[mime]}"
+    key = f"{ticket.tenant_id}/tickets/{ticket.id}/{uuid.uuid4().hex}{ALLOWED_TYPES[mime]}"
     storage.save(key, content)
     try:
         attachment = TicketAttachment(
-            tenant_id=ticket.tenant_id, ticket_id=ticket.id, filename=name, content_type=kind.mime, size=len(content),
+            tenant_id=ticket.tenant_id, ticket_id=ticket.id, filename=name, content_type=mime, size=len(content),
             sha256=hashlib.sha256(content).hexdigest(), storage_key=key, uploaded_by_id=actor.id,
-            uploaded_by_name=actor.name)
+            uploaded_by_name=actor.name, work_order_id=work_order_id, stage=stage)
         session.add(attachment)
         session.flush()
-        _event(session, ticket, actor, "attachment_added", attachment_id=attachment.id, filename=name,
-               content_type=kind.mime, size=len(content))
+        if work_order_id is None:
+            _event(session, ticket, actor, "attachment_added", attachment_id=attachment.id, filename=name,
+                   content_type=mime, size=len(content))
+        else:
+            _event(session, ticket, actor, "work_order_photo", work_order_id=work_order_id,
+                   attachment_id=attachment.id, stage=stage, filename=name, content_type=mime, size=len(content))
         session.commit()
     except BaseException:
         session.rollback()

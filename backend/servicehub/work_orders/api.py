@@ -1,7 +1,14 @@
+from flask import current_app
+from marshmallow import RAISE
+
 from servicehub.access import Perm
 from servicehub.extensions import Blueprint, current_actor, db, etag, etag_doc, if_match_doc, if_match_version
+from servicehub.storage import storage
+from servicehub.tickets.schemas import AttachmentSchema
 from servicehub.work_orders import service
 from servicehub.work_orders.schemas import (
+    PhotoQuerySchema,
+    PhotoUploadSchema,
     WorkOrderCreateSchema,
     WorkOrderQuerySchema,
     WorkOrderSchema,
@@ -74,3 +81,31 @@ def transition(data, work_order_id):
     work_order = service.transition(db.session, actor=current_actor(), work_order_id=work_order_id,
                                     expected_version=if_match_version(), **data)
     return work_order, etag(work_order)
+
+
+@blp.route("/<id:work_order_id>/photos")
+@blp.auth(Perm.workorder_read)
+@blp.arguments(PhotoQuerySchema, location="query")
+@blp.response(200, AttachmentSchema(many=True))
+@blp.paginate()
+@blp.errors(404)
+def list_photos(args, work_order_id, pagination_parameters):
+    """The work order's before / after photos (维修前 / 维修后照片), oldest first. They are attachments of
+    its ticket too: download one at GET /tickets/{ticket_id}/attachments/{id}."""
+    return service.list_photos(db.session, actor=current_actor(), work_order_id=work_order_id,
+                               pagination=pagination_parameters, **args)
+
+
+@blp.route("/<id:work_order_id>/photos", methods=["POST"])
+@blp.auth(Perm.workorder_read)
+@blp.arguments(PhotoUploadSchema, location="files", unknown=RAISE)
+@blp.response(201, AttachmentSchema)
+@blp.errors(404, 409, 413)
+def add_photo(form, work_order_id):
+    """Add a photo taken before or after the repair: an image (else 422), at most ATTACHMENT_MAX_BYTES;
+    it becomes an attachment of the ticket. For the dispatcher or the supervisor; not on a rejected
+    work order (409)."""
+    upload = form["file"]
+    return service.add_photo(db.session, actor=current_actor(), work_order_id=work_order_id, stage=form["stage"],
+                             filename=upload.filename or "", content=upload.read(), storage=storage(),
+                             max_bytes=current_app.config["SERVICEHUB"].attachment_max_bytes)

@@ -13,6 +13,7 @@ from servicehub.properties.warranty import Component, Reason
 from servicehub.work_orders.workflow import OPEN_STATUSES, WorkOrderStatus
 
 _OPEN = "status IN ({})".format(", ".join(f"'{s.value}'" for s in OPEN_STATUSES))
+_DONE = f"status = '{WorkOrderStatus.done.value}'"
 
 
 class QuoteStatus(str, enum.Enum):
@@ -37,6 +38,9 @@ class WorkOrder(Timestamps, UnitOwned, Base):
         Index("ix_work_orders_tenant_id_ticket_id", "tenant_id", "ticket_id"),
         Index("ix_work_orders_tenant_id_contractor_id_created_at", "tenant_id", "contractor_id", "created_at"),
         Index("ix_work_orders_tenant_id_supervisor_id_status", "tenant_id", "supervisor_id", "status"),
+        # The contractor scorecard: the jobs (done work orders) finished in a period.
+        Index("ix_work_orders_done_finished_at", "tenant_id", "finished_at",
+              postgresql_where=text(_DONE), sqlite_where=text(_DONE)),
         # One open work order per ticket at a time.
         Index("uq_work_orders_open_ticket", "tenant_id", "ticket_id", unique=True,
               postgresql_where=text(_OPEN), sqlite_where=text(_OPEN)),

@@ -1,8 +1,10 @@
-from marshmallow import fields, validate
+from flask import request
+from marshmallow import fields, pre_load, validate
 
 from servicehub.contractors.models import Trade
-from servicehub.extensions import Id, QueryId, Schema, Text, Timestamp
+from servicehub.extensions import FileUpload, Id, QueryId, Schema, Text, Timestamp
 from servicehub.properties.warranty import Component, Reason
+from servicehub.tickets.enums import PhotoStage
 from servicehub.work_orders.models import QuoteStatus
 from servicehub.work_orders.workflow import WorkOrderStatus
 
@@ -37,6 +39,8 @@ class WorkOrderSchema(Schema):
     is_paid = fields.Boolean(metadata={"description": "Out of warranty: a paid repair (有偿维修) with a quote."})
     quote_amount = fields.Decimal(allow_none=True, as_string=True, metadata={"type": "string", "format": "decimal"})
     quote_status = fields.Enum(QuoteStatus, allow_none=True)
+    photo_count_before = fields.Integer(metadata={"description": "Photos taken before the repair (维修前照片)."})
+    photo_count_after = fields.Integer(metadata={"description": "Photos taken after the repair (维修后照片)."})
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     version = fields.Integer(metadata={"description": "Also the ETag; send it as If-Match to update."})
@@ -81,3 +85,19 @@ class WorkOrderQuerySchema(Schema):
     ticket_id = QueryId()
     supervisor_id = QueryId()
     org_unit_id = QueryId(metadata={"description": "This org unit and every unit below it."})
+
+
+class PhotoUploadSchema(Schema):
+    """One multipart/form-data body: the photo and its stage."""
+
+    file = FileUpload(required=True, metadata={"description": "A photo: JPEG, PNG, WebP, GIF or HEIC (read from the bytes)."})
+    stage = fields.Enum(PhotoStage, required=True, metadata={"description": "before (维修前) or after (维修后) the repair."})
+
+    @pre_load
+    def _with_form_fields(self, data, **kwargs):
+        """webargs reads the `files` part of the body only; its text fields sit in `request.form`."""
+        return {**request.form.to_dict(), **{key: data[key] for key in data}}
+
+
+class PhotoQuerySchema(Schema):
+    stage = fields.Enum(PhotoStage)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import inspect, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session, selectinload
 
 from servicehub.access import Actor, Perm, Role, require_tenant
@@ -24,8 +24,8 @@ from servicehub.scoping import get_scoped, select_scoped
 from servicehub.sla.service import path_ids
 from servicehub.tickets import service as tickets
 from servicehub.tickets.enums import OPEN_STATUSES as OPEN_TICKET_STATUSES
-from servicehub.tickets.enums import TicketType
-from servicehub.tickets.models import Ticket
+from servicehub.tickets.enums import PhotoStage, TicketType
+from servicehub.tickets.models import Ticket, TicketAttachment
 from servicehub.users.models import Membership, User
 from servicehub.warranty.service import terms_for
 from servicehub.work_orders.models import QuoteStatus, WorkOrder
@@ -54,7 +54,23 @@ def _options():
 
 def get_work_order(session: Session, *, actor: Actor, work_order_id: int) -> WorkOrder:
     require_tenant(actor)
-    return get_scoped(session, WorkOrder, work_order_id, actor, Perm.workorder_read, options=_options())
+    work_order = get_scoped(session, WorkOrder, work_order_id, actor, Perm.workorder_read, options=_options())
+    return _with_photo_counts(session, [work_order])[0]
+
+
+def _with_photo_counts(session: Session, work_orders: list[WorkOrder]) -> list[WorkOrder]:
+    """`photo_count_before` / `photo_count_after` of each work order: one statement for them all."""
+    counts = {}
+    if work_orders:
+        counts = {(row.work_order_id, row.stage): row.n for row in session.execute(
+            select(TicketAttachment.work_order_id, TicketAttachment.stage, func.count().label("n"))
+            .where(TicketAttachment.tenant_id == work_orders[0].tenant_id,
+                   TicketAttachment.work_order_id.in_(sorted({w.id for w in work_orders})))
+            .group_by(TicketAttachment.work_order_id, TicketAttachment.stage))}
+    for work_order in work_orders:
+        work_order.photo_count_before = counts.get((work_order.id, PhotoStage.before), 0)
+        work_order.photo_count_after = counts.get((work_order.id, PhotoStage.after), 0)
+    return work_orders
 
 
 def list_work_orders(session: Session, *, actor: Actor, pagination, status=None, contractor_id=None, ticket_id=None,
@@ -72,7 +88,30 @@ def list_work_orders(session: Session, *, actor: Actor, pagination, status=None,
         if value is not None:
             stmt = stmt.where(column == value)
     stmt = stmt.order_by(WorkOrder.created_at.desc(), WorkOrder.id.desc()).options(*_options())
-    return paginate_query(session, stmt, pagination)
+    return _with_photo_counts(session, paginate_query(session, stmt, pagination))
+
+
+def list_photos(session: Session, *, actor: Actor, work_order_id: int, pagination,
+                stage: PhotoStage | None = None) -> list[TicketAttachment]:
+    """The before / after photos of a work order within reach (else 404), oldest first."""
+    work_order = get_scoped(session, WorkOrder, work_order_id, actor, Perm.workorder_read)
+    stmt = select(TicketAttachment).where(TicketAttachment.tenant_id == work_order.tenant_id,
+                                          TicketAttachment.work_order_id == work_order.id)
+    if stage is not None:
+        stmt = stmt.where(TicketAttachment.stage == stage)
+    return paginate_query(session, stmt.order_by(TicketAttachment.id), pagination)
+
+
+def add_photo(session: Session, *, actor: Actor, work_order_id: int, stage: PhotoStage, filename: str,
+              content: bytes, storage, max_bytes: int) -> TicketAttachment:
+    """A before / after photo (维修前 / 维修后照片): one of the ticket's attachments, by the dispatcher or the
+    supervisor (as for PATCH); images only (else 422); not on a rejected work order (409)."""
+    work_order = _load_for_write(session, actor, work_order_id, None)
+    if work_order.status == WorkOrderStatus.rejected:
+        raise Conflict("A rejected work order takes no photos: dispatch a new one.", errors={"status": ["rejected"]})
+    return tickets.store_attachment(session, actor=actor, ticket=_ticket_of(session, work_order), filename=filename,
+                                    content=content, storage=storage, max_bytes=max_bytes,
+                                    work_order_id=work_order.id, stage=stage)
 
 
 def _reloaded(session: Session, actor: Actor, work_order: WorkOrder) -> WorkOrder:
@@ -135,6 +174,25 @@ def warranty_for(session: Session, ticket: Ticket, component: Component) -> dict
     return decide(_handover(session, ticket), component.value, reported, terms_for(session, ticket.tenant_id))
 
 
+def ticket_warranty(session: Session, ticket: Ticket) -> dict | None:
+    """The warranty shown on a repair ticket (None for other tickets): the decision of its latest work
+    order, else an estimate made now from the component of its category (None when the category
+    names no component). A few statements, for repairs only (never for a list)."""
+    if ticket.type != TicketType.repair:
+        return None
+    latest = session.execute(
+        select(WorkOrder.in_warranty, WorkOrder.component, WorkOrder.warranty_until, WorkOrder.warranty_reason)
+        .where(WorkOrder.tenant_id == ticket.tenant_id, WorkOrder.ticket_id == ticket.id)
+        .order_by(WorkOrder.created_at.desc(), WorkOrder.id.desc()).limit(1)).first()
+    if latest is not None:
+        return {"in_warranty": latest.in_warranty, "component": latest.component, "until": latest.warranty_until,
+                "reason": latest.warranty_reason, "source": "work_order"}
+    component = CATEGORY_COMPONENTS.get(ticket.category.code) if ticket.category is not None else None
+    if component is None:
+        return None
+    return {**warranty_for(session, ticket, component), "component": component, "source": "estimate"}
+
+
 def create_work_order(session: Session, *, actor: Actor, ticket_id: int, contractor_id: int, supervisor_id: int,
                       component: Component | None = None, trade: Trade | None = None, scheduled_at=None,
                       materials=None, quote_amount=None) -> WorkOrder:
@@ -178,6 +236,7 @@ def create_work_order(session: Session, *, actor: Actor, ticket_id: int, contrac
     session.add(work_order)
     session.flush()
     tickets.start_work(session, actor=actor, ticket=ticket, reason="work order dispatched")
+    tickets.mark_dispatched(ticket, work_order.created_at)
     tickets.record_event(session, ticket, actor, "work_order_dispatched", work_order_id=work_order.id,
                          contractor_id=contractor.id, contractor_name=contractor.name, supervisor_id=supervisor.id,
                          supervisor_name=supervisor.name, component=component, trade=trade,

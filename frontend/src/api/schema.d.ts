@@ -3046,7 +3046,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["Ticket"];
+                        "application/json": components["schemas"]["TicketDetail"];
                     };
                 };
                 /** @description Bad Request */
@@ -3122,7 +3122,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["Ticket"];
+                        "application/json": components["schemas"]["TicketDetail"];
                     };
                 };
                 /** @description Unauthorized */
@@ -3186,7 +3186,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["Ticket"];
+                        "application/json": components["schemas"]["TicketDetail"];
                     };
                 };
                 /** @description Bad Request */
@@ -3361,7 +3361,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["Ticket"];
+                        "application/json": components["schemas"]["TicketDetail"];
                     };
                 };
                 /** @description Bad Request */
@@ -3976,7 +3976,7 @@ export interface paths {
             parameters: {
                 query?: {
                     to_level?: "project" | "region" | "hq";
-                    rule?: "manual" | "major" | "group_complaint" | "sensitive" | "sla_response" | "sla_resolution";
+                    rule?: "manual" | "major" | "group_complaint" | "sensitive" | "sla_response" | "sla_resolution" | "sla_dispatch";
                     acknowledged?: boolean;
                     ticket_id?: number;
                     page?: number;
@@ -5382,6 +5382,150 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/contractors/scorecard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The contractor scorecard (维修单位考核) of a month, quarter or year.
+         * @description One row per region and contractor: jobs (work orders done in the period), on-time rate, average
+         *     satisfaction of the tickets' resolution callbacks, reopen rate, cost, bonus / penalty (奖惩), rank
+         *     within the region and the bottom ones flagged (末位). For the group (hq) or one region, with
+         *     contractor.manage there.
+         */
+        get: {
+            parameters: {
+                query: {
+                    /** @description A month (`2026-10`), a quarter (`2026-Q4`) or a year (`2026`) of the group's calendar (Asia/Shanghai). */
+                    period: string;
+                    /** @description The group (hq: every region) or one region (404 outside the caller's contractor.manage reach; a project answers 422: the scorecard ranks within a region). Default: the caller's top unit where they manage contractors. */
+                    org_unit_id?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Scorecard"];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contractors/scorecard/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The contractor scorecard as an XLSX file (the same rows as `GET /contractors/scorecard`). */
+        get: {
+            parameters: {
+                query: {
+                    /** @description A month (`2026-10`), a quarter (`2026-Q4`) or a year (`2026`) of the group's calendar (Asia/Shanghai). */
+                    period: string;
+                    /** @description The group (hq: every region) or one region (404 outside the caller's contractor.manage reach; a project answers 422: the scorecard ranks within a region). Default: the caller's top unit where they manage contractors. */
+                    org_unit_id?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The scorecard's rows as an XLSX workbook (one sheet, Chinese headers, flagged rows highlighted), as an attachment named `scorecard-<period>.xlsx`. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/contractors/{contractor_id}": {
         parameters: {
             query?: never;
@@ -5445,7 +5589,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Edit a contractor (contractor.manage at every unit it serves); `org_unit_ids` replaces its service area. */
+        /**
+         * Edit a contractor (contractor.manage at every unit it serves); `org_unit_ids` replaces its service area.
+         *     Deactivating one with open work orders answers 409 (finish or reject them first).
+         */
         patch: {
             parameters: {
                 query?: never;
@@ -5499,6 +5646,15 @@ export interface paths {
                 };
                 /** @description Not Found */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -6030,6 +6186,167 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/work-orders/{work_order_id}/photos": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                work_order_id: number;
+            };
+            cookie?: never;
+        };
+        /**
+         * The work order's before / after photos (维修前 / 维修后照片), oldest first. They are attachments of
+         *     its ticket too: download one at GET /tickets/{ticket_id}/attachments/{id}.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    stage?: "before" | "after";
+                    page?: number;
+                    page_size?: number;
+                };
+                header?: never;
+                path: {
+                    work_order_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        "X-Pagination": components["headers"]["PAGINATION"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Attachment"][];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            };
+        };
+        put?: never;
+        /**
+         * Add a photo taken before or after the repair: an image (else 422), at most ATTACHMENT_MAX_BYTES;
+         *     it becomes an attachment of the ticket. For the dispatcher or the supervisor; not on a rejected
+         *     work order (409).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    work_order_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "multipart/form-data": components["schemas"]["PhotoUpload"];
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Attachment"];
+                    };
+                };
+                /** @description Bad Request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Request Entity Too Large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -6346,7 +6663,10 @@ export interface components {
         Warranty: {
             component?: string;
             label?: string;
-            years?: number;
+            /** @description The period in whole years (null: 18 months, say). */
+            years?: number | null;
+            /** @description The period in months, by the group's terms. */
+            months?: number;
             /** Format: date */
             expires_on?: string | null;
             in_warranty?: boolean;
@@ -6369,7 +6689,7 @@ export interface components {
             type?: "residential" | "villa" | "commercial" | "office" | "parking" | "other";
             /** Format: date */
             handover_date?: string | null;
-            /** @description The warranty clock by component. */
+            /** @description The warranty clock by component, by the group's warranty terms (GET /warranty-terms). */
             warranty?: components["schemas"]["Warranty"][];
             /** Format: date-time */
             created_at?: string;
@@ -6619,6 +6939,21 @@ export interface components {
             closed_at?: string | null;
             /** Format: date-time */
             cancelled_at?: string | null;
+            /**
+             * Format: date-time
+             * @description Repairs: someone is sent (派工) by then — the repair's response target, equal to `response_due_at` —; null for other tickets.
+             */
+            dispatch_due_at?: string | null;
+            /**
+             * Format: date-time
+             * @description Repairs: when the first work order was dispatched (stops the dispatch clock).
+             */
+            dispatched_at?: string | null;
+            /**
+             * Format: date-time
+             * @description Repairs: when the SLA sweep found it not dispatched past `dispatch_due_at` (派工超时).
+             */
+            dispatch_breached_at?: string | null;
             sla_breached?: boolean;
             is_overdue?: boolean;
             satisfaction?: number | null;
@@ -6660,6 +6995,103 @@ export interface components {
              * @description When the customer got in touch (default: now).
              */
             contacted_at?: string | null;
+        };
+        TicketWarranty: {
+            /** @description Free repair; out of warranty: a paid repair (有偿维修). */
+            in_warranty?: boolean;
+            /** @enum {string} */
+            component?: "waterproofing" | "heating_cooling" | "electrical" | "plumbing" | "doors_windows" | "decoration" | "structure";
+            /**
+             * Format: date
+             * @description The last covered day (null: not handed over, or no unit).
+             */
+            until?: string | null;
+            /** @enum {string} */
+            reason?: "in_warranty" | "expired" | "not_handed_over" | "no_unit";
+            /**
+             * @description `work_order`: the decision of the ticket's latest work order; `estimate`: computed now from the unit's handover date and the component of the ticket's category (no work order yet).
+             * @enum {string}
+             */
+            source?: "work_order" | "estimate";
+        };
+        TicketDetail: {
+            id?: number;
+            /** @description Human readable, unique per group: DEMO-202611-000123. */
+            number?: string;
+            /** @enum {string} */
+            type?: "complaint" | "repair" | "inquiry" | "suggestion" | "praise";
+            /** @enum {string} */
+            channel?: "phone" | "walk_in" | "wechat" | "web" | "email" | "letter" | "hotline" | "other";
+            category_id?: number | null;
+            category_name?: string | null;
+            /** @enum {string} */
+            priority?: "urgent" | "high" | "normal" | "low";
+            /** @enum {string} */
+            status?: "new" | "assigned" | "in_progress" | "resolved" | "closed" | "cancelled";
+            /** @description The project. */
+            org_unit_id?: number;
+            org_unit_name?: string | null;
+            customer_id?: number | null;
+            customer_name?: string | null;
+            property_id?: number | null;
+            title?: string;
+            description?: string;
+            is_major?: boolean;
+            households_affected?: number;
+            /** @description media, lawsuit, government_hotline */
+            sensitive?: string[];
+            /** @description 首问责任人: accountable until the ticket closes. */
+            first_responder_id?: number;
+            first_responder_name?: string;
+            assignee_id?: number | null;
+            assignee_name?: string | null;
+            /** @enum {string|null} */
+            function?: "customer_service" | "engineering" | "sales" | "property" | "design" | "marketing" | null;
+            /** @enum {string} */
+            escalation_level?: "project" | "region" | "hq";
+            /** Format: date-time */
+            contacted_at?: string | null;
+            /** @description Logged later than the intake target after the contact. */
+            logged_late?: boolean;
+            /** Format: date-time */
+            response_due_at?: string;
+            /** Format: date-time */
+            resolve_due_at?: string;
+            /** Format: date-time */
+            responded_at?: string | null;
+            /** Format: date-time */
+            resolved_at?: string | null;
+            /** Format: date-time */
+            closed_at?: string | null;
+            /** Format: date-time */
+            cancelled_at?: string | null;
+            /**
+             * Format: date-time
+             * @description Repairs: someone is sent (派工) by then — the repair's response target, equal to `response_due_at` —; null for other tickets.
+             */
+            dispatch_due_at?: string | null;
+            /**
+             * Format: date-time
+             * @description Repairs: when the first work order was dispatched (stops the dispatch clock).
+             */
+            dispatched_at?: string | null;
+            /**
+             * Format: date-time
+             * @description Repairs: when the SLA sweep found it not dispatched past `dispatch_due_at` (派工超时).
+             */
+            dispatch_breached_at?: string | null;
+            sla_breached?: boolean;
+            is_overdue?: boolean;
+            satisfaction?: number | null;
+            reopen_count?: number;
+            /** Format: date-time */
+            created_at?: string;
+            /** Format: date-time */
+            updated_at?: string;
+            /** @description Also the ETag; send it as If-Match to update. */
+            version?: number;
+            /** @description Repairs only (null otherwise); null too when the category maps to no component and no work order was dispatched. */
+            warranty?: components["schemas"]["TicketWarranty"] | (Record<string, never> | null);
         };
         Assignee: {
             /** @description The user: send it as `assignee_id`. */
@@ -6721,7 +7153,7 @@ export interface components {
             /** @enum {string} */
             to_level?: "project" | "region" | "hq";
             /** @enum {string} */
-            rule?: "manual" | "major" | "group_complaint" | "sensitive" | "sla_response" | "sla_resolution";
+            rule?: "manual" | "major" | "group_complaint" | "sensitive" | "sla_response" | "sla_resolution" | "sla_dispatch";
             reason?: string;
             /** @description None: a rule escalated it. */
             created_by_id?: number | null;
@@ -6738,9 +7170,9 @@ export interface components {
             at?: string;
             actor_id?: number | null;
             actor_name?: string;
-            /** @description created, assigned, reassigned, status_changed, reopened, updated, due_changed, commented, attachment_added, escalated, escalation_acknowledged, callback_not_reached, callback_completed, work_order_dispatched, work_order_accepted, work_order_on_site, work_order_done, work_order_rejected, work_order_quote_accepted, work_order_quote_declined */
+            /** @description created, assigned, reassigned, status_changed, reopened, updated, due_changed, commented, attachment_added, escalated, sla_breached, escalation_acknowledged, callback_not_reached, callback_completed, work_order_dispatched, work_order_accepted, work_order_on_site, work_order_done, work_order_rejected, work_order_quote_accepted, work_order_quote_declined, work_order_photo, callback_planned */
             kind?: string;
-            /** @description What changed, by kind. created: `number`, `type`, `priority`, `channel`, `response_due_at`, `resolve_due_at`, `sla_source`. assigned: `to` (user id) and `to_name`; reassigned: `from`, `from_name`, `to`, `to_name` and `reason` (the names as they were at the time; events written before names were kept carry the ids only). status_changed and reopened: `from`, `to` (statuses), `reason`. updated: `changes` ({field: {from, to}}). due_changed: `response_due_at`, `resolve_due_at` ({from, to}). commented: `comment_id`, `kind`. attachment_added: `attachment_id`, `filename`, `content_type`, `size`. escalated: `from`, `to` (levels), `rule`, `reason`. escalation_acknowledged: `escalation_id`, `level`. A close over a pending callback adds `override_callback` (the callback's id) to status_changed; a reopen by a dissatisfied callback is by `system` and adds `callback_id` and `satisfaction`. callback_not_reached: `callback_id`, `kind`, `attempt`, `comment`, `next_due_at` (null once closed as unreached), `unreached`. callback_completed: `callback_id`, `kind`, `timeliness`, `quality`, `attitude`, `satisfaction` (the lowest), `comment`. work_order_dispatched: `work_order_id`, `contractor_id`, `contractor_name`, `supervisor_id`, `supervisor_name`, `component`, `trade`, `in_warranty`, `warranty_until`, `warranty_reason`. work_order_accepted / _on_site / _done / _rejected: `work_order_id`, `from`, `to`, and `result`, `finished_at` (done) or `reason` (rejected). work_order_quote_accepted / _declined: `work_order_id`, `quote_amount`. */
+            /** @description What changed, by kind. created: `number`, `type`, `priority`, `channel`, `response_due_at`, `resolve_due_at`, `dispatch_due_at` (repairs), `sla_source`. assigned: `to` (user id) and `to_name`; reassigned: `from`, `from_name`, `to`, `to_name` and `reason` (the names as they were at the time; events written before names were kept carry the ids only). status_changed and reopened: `from`, `to` (statuses), `reason`. updated: `changes` ({field: {from, to}}). due_changed: `response_due_at`, `resolve_due_at`, `dispatch_due_at` (repairs) ({from, to}). commented: `comment_id`, `kind`. attachment_added: `attachment_id`, `filename`, `content_type`, `size`. escalated: `from`, `to` (levels), `rule`, `reason`. sla_breached (by `system`): `which` (response, resolution, dispatch), `due_at`, `escalated_to`. escalation_acknowledged: `escalation_id`, `level`. A close over a pending callback adds `override_callback` (the callback's id) to status_changed; a reopen by a dissatisfied callback is by `system` and adds `callback_id` and `satisfaction`; a reopen that cancelled the ticket's pending callbacks adds `cancelled_callbacks` (their ids). callback_not_reached: `callback_id`, `kind`, `attempt`, `comment`, `next_due_at` (null once closed as unreached), `unreached`. callback_completed: `callback_id`, `kind`, `timeliness`, `quality`, `attitude`, `satisfaction` (the lowest), `comment`. work_order_dispatched: `work_order_id`, `contractor_id`, `contractor_name`, `supervisor_id`, `supervisor_name`, `component`, `trade`, `in_warranty`, `warranty_until`, `warranty_reason`. work_order_accepted / _on_site / _done / _rejected: `work_order_id`, `from`, `to`, and `result`, `finished_at` (done) or `reason` (rejected). work_order_quote_accepted / _declined: `work_order_id`, `quote_amount`. work_order_photo: `work_order_id`, `attachment_id`, `stage`, `filename`, `content_type`, `size`. callback_planned: `callback_id`, `kind`, `due_at`, `assignee_id`. */
             data?: {
                 [key: string]: unknown;
             };
@@ -6776,6 +7208,13 @@ export interface components {
             uploaded_by_name?: string;
             /** Format: date-time */
             created_at?: string;
+            /** @description A before / after photo of this work order (维修前 / 维修后照片); null: a file of the ticket. */
+            work_order_id?: number | null;
+            /**
+             * @description before / after (work order photos only).
+             * @enum {string|null}
+             */
+            stage?: "before" | "after" | null;
         };
         AttachmentUpload: {
             /**
@@ -6829,6 +7268,8 @@ export interface components {
              * @description Moves 2 h past each call that did not reach.
              */
             due_at?: string;
+            /** @description Of a ticket's callback: which resolution of the ticket it follows (1, then 2 after a reopen and a new resolution); pending callbacks of a ticket are cancelled when it is reopened. */
+            round?: number;
             /** @description The project. */
             org_unit_id?: number;
             org_unit_name?: string | null;
@@ -6904,6 +7345,8 @@ export interface components {
              * @description Moves 2 h past each call that did not reach.
              */
             due_at?: string;
+            /** @description Of a ticket's callback: which resolution of the ticket it follows (1, then 2 after a reopen and a new resolution); pending callbacks of a ticket are cancelled when it is reopened. */
+            round?: number;
             /** @description The project. */
             org_unit_id?: number;
             org_unit_name?: string | null;
@@ -7204,6 +7647,61 @@ export interface components {
             is_active?: boolean;
             notes?: string | null;
         };
+        ScorecardRow: {
+            region_id?: number;
+            region_name?: string;
+            contractor_id?: number;
+            contractor_name?: string;
+            trades?: ("waterproofing" | "electrical" | "plumbing" | "doors_windows" | "decoration" | "general")[];
+            /** @description Work orders done with finished_at in the period, in the region's projects. */
+            jobs?: number;
+            /** @description Of them, finished no later than the ticket's resolve_due_at. */
+            on_time_jobs?: number;
+            /** @description on_time_jobs / jobs, 4 decimal places; null when jobs is 0. */
+            on_time_rate?: number | null;
+            /** @description Jobs whose ticket has a completed resolution callback (回访) with a score. */
+            scored_jobs?: number;
+            /** @description The mean of those scores (1–5), 2 decimal places (half up); null without any. */
+            avg_satisfaction?: number | null;
+            /** @description Jobs whose ticket was reopened after the job finished. */
+            reopened_jobs?: number;
+            /** @description reopened_jobs / jobs, 4 decimal places; null when jobs is 0. */
+            reopen_rate?: number | null;
+            /**
+             * Format: decimal
+             * @description The jobs' cost (yuan).
+             */
+            cost_total?: string;
+            /**
+             * Format: decimal
+             * @description 奖惩: over the scored jobs with a cost, cost × 5 → +2 %, 4 → +1 %, 3 → −1 %, 2 → −2 %, 1 → −5 %, each job rounded half up to 0.01 (yuan; negative: a penalty).
+             */
+            bonus_penalty?: string;
+            /** @description Within the region by avg_satisfaction (as shown, 2 decimals), highest first; equal averages share a rank (1, 2, 2, 4); null without a scored job. */
+            rank?: number | null;
+            /** @description How many contractors have a rank in the region. */
+            ranked_in_region?: number;
+            /** @description 末位: with at least 2 ranked in the region, the bottom ceil(10 %) positions (at least one), and everyone sharing the rank of one of them. */
+            flagged?: boolean;
+        };
+        Scorecard: {
+            /** @description As asked: `2026-10`, `2026-Q4` or `2026`. */
+            period?: string;
+            /**
+             * Format: date
+             * @description First day of the period, inclusive.
+             */
+            starts_on?: string;
+            /**
+             * Format: date
+             * @description Last day of the period, inclusive.
+             */
+            ends_on?: string;
+            /** @description The group's hq or the region the rows cover. */
+            org_unit_id?: number;
+            /** @description One per region and contractor: every contractor with a job in the region in the period (active or not), and the active ones serving the region (or one of its projects) without one. By region code, then rank (unranked last), then contractor name. */
+            rows?: components["schemas"]["ScorecardRow"][];
+        };
         ContractorUpdate: {
             name?: string;
             trades?: ("waterproofing" | "electrical" | "plumbing" | "doors_windows" | "decoration" | "general")[];
@@ -7286,6 +7784,10 @@ export interface components {
             quote_amount?: string | null;
             /** @enum {string|null} */
             quote_status?: "pending" | "accepted" | "declined" | null;
+            /** @description Photos taken before the repair (维修前照片). */
+            photo_count_before?: number;
+            /** @description Photos taken after the repair (维修后照片). */
+            photo_count_after?: number;
             /** Format: date-time */
             created_at?: string;
             /** Format: date-time */
@@ -7348,6 +7850,18 @@ export interface components {
              * @description When the work finished (default: now, or as set).
              */
             finished_at?: string;
+        };
+        PhotoUpload: {
+            /**
+             * Format: binary
+             * @description A photo: JPEG, PNG, WebP, GIF or HEIC (read from the bytes).
+             */
+            file: string;
+            /**
+             * @description before (维修前) or after (维修后) the repair.
+             * @enum {string}
+             */
+            stage: "before" | "after";
         };
     };
     responses: {
