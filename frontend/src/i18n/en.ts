@@ -1,9 +1,12 @@
 import type zhCN from './zh-CN'
 import * as customers from '@/features/customers/messages'
+import * as callbacks from '@/features/callbacks/messages'
 import * as alerts from '@/features/alerts/messages'
 import * as notificationCenter from '@/features/notifications/messages'
 import * as dashboard from '@/features/dashboard/messages'
 import * as admin from '@/features/admin/messages'
+import * as workOrders from '@/features/work_orders/messages'
+import * as contractors from '@/features/contractors/messages'
 
 // English mirror of `zh-CN.ts` (typed against it, so no key goes missing).
 const en: typeof zhCN = {
@@ -216,6 +219,24 @@ const en: typeof zhCN = {
     },
     changed: 'Changed {fields}',
     newResolveDue: 'Resolve by {at}',
+    workOrderEvent: {
+      dispatched: '{contractor}, supervised by {supervisor}',
+      quote: 'Quote {amount}',
+    },
+    callbackEvent: {
+      completed: 'Satisfaction {score} (timeliness {timeliness} · quality {quality} · attitude {attitude})',
+      notReached: 'Not reached (call {n}); next call at {at}',
+      unreached: 'Not reached (call {n}); the callback ends',
+    },
+    slaEvent: {
+      which: { response: 'Response overdue', resolution: 'Resolution overdue', dispatch: 'Dispatch overdue' },
+      due: 'due {at}',
+      escalatedTo: 'escalated to {level}',
+    },
+    systemReasons: { workOrderDispatched: 'Work order dispatched' },
+    photoEvent: { before: 'Before the repair', after: 'After the repair' },
+    callbackPlanned: 'Call back by {at}',
+    callbackOverridden: 'Closed by a manager over a pending callback',
     attachments: {
       title: 'Attachments',
       empty: 'No attachments',
@@ -247,6 +268,18 @@ const en: typeof zhCN = {
       escalated: 'Escalated',
       reopened: 'Reopened',
       escalation_acknowledged: 'Escalation acknowledged',
+      work_order_dispatched: 'Dispatched',
+      work_order_accepted: 'Contractor accepted',
+      work_order_on_site: 'Contractor on site',
+      work_order_done: 'Repair done',
+      work_order_rejected: 'Contractor rejected',
+      work_order_quote_accepted: 'Quote accepted',
+      work_order_quote_declined: 'Quote declined',
+      callback_completed: 'Callback',
+      callback_not_reached: 'Callback not reached',
+      sla_breached: 'Overdue',
+      work_order_photo: 'Repair photo',
+      callback_planned: 'Callback planned',
     },
   },
   sla: {
@@ -278,13 +311,17 @@ const en: typeof zhCN = {
       sensitive: 'Sensitive',
       sla_response: 'Response overdue',
       sla_resolution: 'Resolution overdue',
+      sla_dispatch: 'Dispatch overdue',
     },
   },
   notifications: { title: 'Notifications', unread: '{n} unread' },
   customers: customers.en,
+  callbacks: callbacks.en,
   alerts: alerts.en,
   notificationCenter: notificationCenter.en,
   dashboard: dashboard.en,
   admin: admin.en,
+  workOrders: workOrders.en,
+  contractors: contractors.en,
 }
 export default en

@@ -1,8 +1,11 @@
 import * as customers from '@/features/customers/messages'
+import * as callbacks from '@/features/callbacks/messages'
 import * as alerts from '@/features/alerts/messages'
 import * as notificationCenter from '@/features/notifications/messages'
 import * as dashboard from '@/features/dashboard/messages'
 import * as admin from '@/features/admin/messages'
+import * as workOrders from '@/features/work_orders/messages'
+import * as contractors from '@/features/contractors/messages'
 
 // Every visible string of the SPA, in Chinese (the default). `en.ts` mirrors these keys.
 export default {
@@ -215,6 +218,24 @@ export default {
     },
     changed: '修改了{fields}',
     newResolveDue: '解决时限调整为 {at}',
+    workOrderEvent: {
+      dispatched: '{contractor}，监理人 {supervisor}',
+      quote: '报价 {amount}',
+    },
+    callbackEvent: {
+      completed: '满意度 {score} 分（及时性 {timeliness} · 质量 {quality} · 态度 {attitude}）',
+      notReached: '第 {n} 次未接通，{at} 再次回访',
+      unreached: '第 {n} 次未接通，回访结束',
+    },
+    slaEvent: {
+      which: { response: '响应超时', resolution: '解决超时', dispatch: '派工超时' },
+      due: '应于 {at} 前',
+      escalatedTo: '已升级到{level}',
+    },
+    systemReasons: { workOrderDispatched: '已派工' },
+    photoEvent: { before: '维修前照片', after: '维修后照片' },
+    callbackPlanned: '应于 {at} 前回访',
+    callbackOverridden: '待办回访未完成，经理确认关闭',
     attachments: {
       title: '附件',
       empty: '暂无附件',
@@ -246,6 +267,18 @@ export default {
       escalated: '升级',
       reopened: '重新打开',
       escalation_acknowledged: '确认升级',
+      work_order_dispatched: '派工',
+      work_order_accepted: '维修单位接单',
+      work_order_on_site: '维修人员到场',
+      work_order_done: '维修完工',
+      work_order_rejected: '维修单位拒单',
+      work_order_quote_accepted: '客户接受报价',
+      work_order_quote_declined: '客户拒绝报价',
+      callback_completed: '回访',
+      callback_not_reached: '回访未接通',
+      sla_breached: '超时',
+      work_order_photo: '维修照片',
+      callback_planned: '安排回访',
     },
   },
   sla: {
@@ -277,12 +310,16 @@ export default {
       sensitive: '敏感事件',
       sla_response: '响应超时',
       sla_resolution: '解决超时',
+      sla_dispatch: '派工超时',
     },
   },
   notifications: { title: '通知', unread: '{n} 条未读' },
   customers: customers.zh,
+  callbacks: callbacks.zh,
   alerts: alerts.zh,
   notificationCenter: notificationCenter.zh,
   dashboard: dashboard.zh,
   admin: admin.zh,
+  workOrders: workOrders.zh,
+  contractors: contractors.zh,
 }

@@ -6,13 +6,15 @@ import AppLayout from '@/layout/AppLayout.vue'
 import { routes as tickets } from '@/features/tickets/routes'
 import { routes as escalations } from '@/features/escalations/routes'
 import { routes as customers } from '@/features/customers/routes'
+import { routes as callbacks } from '@/features/callbacks/routes'
 import { routes as alerts } from '@/features/alerts/routes'
 import { routes as notifications } from '@/features/notifications/routes'
 import { routes as dashboard } from '@/features/dashboard/routes'
 import { routes as admin } from '@/features/admin/routes'
+import { routes as contractors } from '@/features/contractors/routes'
 
 /** Every signed-in screen; each feature declares its own (and its menu entry in `meta.menu`). */
-export const featureRoutes = [...dashboard, ...tickets, ...escalations, ...alerts, ...customers, ...notifications, ...admin]
+export const featureRoutes = [...dashboard, ...tickets, ...escalations, ...alerts, ...callbacks, ...customers, ...contractors, ...notifications, ...admin]
 
 declare module 'vue-router' {
   interface RouteMeta {

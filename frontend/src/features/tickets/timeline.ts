@@ -1,5 +1,6 @@
 // The words of the ticket timeline: one line per event under its kind and actor.
 import type { Ticket } from '@/api/client'
+import { fmtMoney, warrantyLabel, type WarrantyDecision } from '@/features/work_orders/format'
 import type { TicketEvent } from './store'
 
 type Translate = (key: string, named?: Record<string, unknown>) => string
@@ -62,6 +63,63 @@ export function eventText(e: TicketEvent, t: Translate, names: Map<number, strin
   const resolveDue = (data.resolve_due_at as { to?: string } | undefined)?.to
   if (e.kind === 'due_changed' && resolveDue) parts.push(t('detail.newResolveDue', { at: fmt(resolveDue) }))
   if (e.kind === 'attachment_added' && typeof data.filename === 'string') parts.push(data.filename)
-  if (typeof data.reason === 'string') parts.push(data.reason)
+  parts.push(...repairText(e, data, t, fmt))
+  if (typeof data.reason === 'string') parts.push(SYSTEM_REASONS[data.reason] ? t(SYSTEM_REASONS[data.reason]!) : data.reason)
+  if (e.kind === 'status_changed' && data.override_callback != null) parts.push(t('detail.callbackOverridden'))
   return parts.join('：')
+}
+
+/** Reasons the API writes itself (in English) for a move it makes. */
+const SYSTEM_REASONS: Record<string, string> = { 'work order dispatched': 'detail.systemReasons.workOrderDispatched' }
+
+/** What a work order, a callback or an SLA breach wrote on the timeline. */
+function repairText(e: TicketEvent, data: Record<string, unknown>, t: Translate, fmt: (at: string) => string): string[] {
+  const parts: string[] = []
+  const str = (v: unknown) => (typeof v === 'string' && v ? v : null)
+  switch (e.kind) {
+    case 'work_order_dispatched': {
+      parts.push(t('detail.workOrderEvent.dispatched', { contractor: str(data.contractor_name) ?? '—', supervisor: str(data.supervisor_name) ?? '—' }))
+      const what = [str(data.component) && t(`workOrders.components.${data.component}`)]
+      if (typeof data.in_warranty === 'boolean') {
+        const decision: WarrantyDecision = { in_warranty: data.in_warranty, until: str(data.warranty_until) }
+        what.push(warrantyLabel(t, decision))
+      }
+      const shown = what.filter(Boolean).join(' · ')
+      if (shown) parts.push(shown)
+      break
+    }
+    case 'work_order_done':
+      if (str(data.result)) parts.push(str(data.result)!)
+      break
+    case 'work_order_quote_accepted':
+    case 'work_order_quote_declined':
+      if (data.quote_amount != null) parts.push(t('detail.workOrderEvent.quote', { amount: fmtMoney(data.quote_amount as string) }))
+      break
+    case 'callback_completed':
+      parts.push(t('detail.callbackEvent.completed', {
+        score: data.satisfaction, timeliness: data.timeliness, quality: data.quality, attitude: data.attitude,
+      }))
+      if (str(data.comment)) parts.push(str(data.comment)!)
+      break
+    case 'callback_not_reached':
+      parts.push(data.unreached || !str(data.next_due_at)
+        ? t('detail.callbackEvent.unreached', { n: data.attempt })
+        : t('detail.callbackEvent.notReached', { n: data.attempt, at: fmt(str(data.next_due_at)!) }))
+      if (str(data.comment)) parts.push(str(data.comment)!)
+      break
+    case 'work_order_photo':
+      parts.push([str(data.stage) && t(`detail.photoEvent.${data.stage}`), str(data.filename)].filter(Boolean).join(' · '))
+      break
+    case 'callback_planned':
+      if (str(data.due_at)) parts.push(t('detail.callbackPlanned', { at: fmt(str(data.due_at)!) }))
+      break
+    case 'sla_breached': {
+      const which = str(data.which)
+      const head = [which ? t(`detail.slaEvent.which.${which}`) : null, str(data.due_at) ? t('detail.slaEvent.due', { at: fmt(str(data.due_at)!) }) : null]
+      parts.push(head.filter(Boolean).join('，'))
+      if (str(data.escalated_to)) parts.push(t('detail.slaEvent.escalatedTo', { level: t(`ticket.levels.${data.escalated_to}`) }))
+      break
+    }
+  }
+  return parts
 }
