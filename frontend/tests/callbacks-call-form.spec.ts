@@ -10,7 +10,7 @@ import { useAuthStore } from '@/stores/auth'
 import CallForm from '@/features/callbacks/components/CallForm.vue'
 import CallbackCallView from '@/features/callbacks/views/CallbackCallView.vue'
 import type { CallbackDetail } from '@/features/callbacks/store'
-import { json } from './http'
+import { json, stubRoutes } from './http'
 
 const i18n = () => createI18n({ legacy: false, locale: 'zh-CN', messages: { 'zh-CN': zhCN } })
 
@@ -125,14 +125,7 @@ describe('CallbackCallView', () => {
   afterEach(() => vi.unstubAllGlobals())
 
   async function mountView(table: Record<string, (req: Request) => Response | Promise<Response>>) {
-    const calls: Request[] = []
-    vi.stubGlobal('fetch', vi.fn(async (req: Request) => {
-      calls.push(req)
-      const url = new URL(req.url)
-      const handler = table[`${req.method} ${url.pathname}`]
-      if (!handler) throw new Error(`unexpected ${req.method} ${url.pathname}`)
-      return handler(req)
-    }))
+    const calls = stubRoutes(table)
     const Blank = { template: '<div />' }
     const router = createRouter({
       history: createMemoryHistory(),

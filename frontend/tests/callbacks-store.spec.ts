@@ -11,27 +11,14 @@ import {
   useCallbackStore,
   type CallbackDetail,
 } from '@/features/callbacks/store'
-import { json } from './http'
-
-/** Answers by "METHOD /path" (query ignored); records every request. */
-function route(table: Record<string, (req: Request) => Response>): Request[] {
-  const calls: Request[] = []
-  vi.stubGlobal('fetch', vi.fn(async (req: Request) => {
-    calls.push(req)
-    const url = new URL(req.url)
-    const handler = table[`${req.method} ${url.pathname}`]
-    if (!handler) throw new Error(`unexpected ${req.method} ${url.pathname}`)
-    return handler(req)
-  }))
-  return calls
-}
+import { json, stubRoutes } from './http'
 
 describe('callback store', () => {
   beforeEach(() => setActivePinia(createPinia()))
   afterEach(() => vi.unstubAllGlobals())
 
   it('lists the queue with the statuses, kinds, mine and the scope in the query, and reads X-Pagination', async () => {
-    const calls = route({
+    const calls = stubRoutes({
       'GET /api/v1/callbacks': () => json(200, [{ id: 1 }, { id: 2 }], { 'X-Pagination': JSON.stringify({ total: 42, page: 1, total_pages: 3 }) }),
     })
     const result = await useCallbackStore().list({ status: ['pending'], kind: ['handover', 'design'], mine: true, org_unit_id: 7, page: 1, page_size: 20 })
@@ -45,7 +32,7 @@ describe('callback store', () => {
   })
 
   it('posts a call to /complete and answers the callback; a callback no longer pending is a 409 ApiError', async () => {
-    const calls = route({
+    const calls = stubRoutes({
       'POST /api/v1/callbacks/9/complete': () => json(200, { id: 9, status: 'completed', satisfaction: 4 }),
       'POST /api/v1/callbacks/10/complete': () =>
         json(409, { code: 409, status: 'Conflict', message: 'This callback is completed: nothing is left to call.', errors: { status: ['completed'] } }),
@@ -60,7 +47,7 @@ describe('callback store', () => {
   })
 
   it('plans one customer through POST /callbacks and several through /callbacks/bulk', async () => {
-    const calls = route({
+    const calls = stubRoutes({
       'POST /api/v1/callbacks': () => json(201, { id: 31, kind: 'handover' }),
       'POST /api/v1/callbacks/bulk': () => json(201, [{ id: 32 }, { id: 33 }]),
     })
@@ -76,7 +63,7 @@ describe('callback store', () => {
   })
 
   it('finds the next pending callback of the last queue, skipping the current one', async () => {
-    const calls = route({ 'GET /api/v1/callbacks': () => json(200, [{ id: 4 }, { id: 8 }]) })
+    const calls = stubRoutes({ 'GET /api/v1/callbacks': () => json(200, [{ id: 4 }, { id: 8 }]) })
     const store = useCallbackStore()
     store.queueQuery = { mine: true, status: ['completed'], kind: ['resolution'], org_unit_id: 3 }
     expect((await store.next(4))?.id).toBe(8)
@@ -87,12 +74,12 @@ describe('callback store', () => {
     expect(params.get('org_unit_id')).toBe('3')
     expect(params.get('page_size')).toBe('2')
 
-    route({ 'GET /api/v1/callbacks': () => json(200, [{ id: 4 }]) })
+    stubRoutes({ 'GET /api/v1/callbacks': () => json(200, [{ id: 4 }]) })
     expect(await store.next(4)).toBeNull()
   })
 
   it('searches customers and colleagues within the project', async () => {
-    const calls = route({
+    const calls = stubRoutes({
       'GET /api/v1/customers': () => json(200, [{ id: 5, name: '程雨' }]),
       'GET /api/v1/users': () => json(200, [{ id: 12, name: '李娜' }]),
     })

@@ -15,22 +15,9 @@ import {
   useContractorStore,
   type ScorecardRow,
 } from '@/features/contractors/store'
-import { json } from './http'
+import { json, stubRoutes } from './http'
 
 const paging = (total: number) => ({ 'X-Pagination': JSON.stringify({ total, page: 1, total_pages: 1 }) })
-
-/** Answers by "METHOD /path" (query ignored); records every request. */
-function route(table: Record<string, (req: Request) => Response>): Request[] {
-  const calls: Request[] = []
-  vi.stubGlobal('fetch', vi.fn(async (req: Request) => {
-    calls.push(req)
-    const url = new URL(req.url)
-    const handler = table[`${req.method} ${url.pathname}`]
-    if (!handler) throw new Error(`unexpected ${req.method} ${url.pathname}`)
-    return handler(req)
-  }))
-  return calls
-}
 
 function row(overrides: Partial<ScorecardRow> = {}): ScorecardRow {
   return {
@@ -46,7 +33,7 @@ describe('contractor store: calls', () => {
   afterEach(() => vi.unstubAllGlobals())
 
   it('lists with the search, the trade, the active flag and the scope in the query', async () => {
-    const calls = route({ 'GET /api/v1/contractors': () => json(200, [{ id: 1, name: '沪安防水' }], paging(1)) })
+    const calls = stubRoutes({ 'GET /api/v1/contractors': () => json(200, [{ id: 1, name: '沪安防水' }], paging(1)) })
     const result = await useContractorStore().list({ q: '沪安', trade: 'plumbing', active: false, org_unit_id: 2, page: 1, page_size: 20 })
     expect(Object.fromEntries(new URL(calls[0]!.url).searchParams)).toEqual({ q: '沪安', trade: 'plumbing', active: 'false', org_unit_id: '2', page: '1', page_size: '20' })
     expect(result.items.map((c) => c.name)).toEqual(['沪安防水'])
@@ -54,7 +41,7 @@ describe('contractor store: calls', () => {
   })
 
   it('creates with the body as given and reads 422 field errors', async () => {
-    const calls = route({
+    const calls = stubRoutes({
       'POST /api/v1/contractors': () =>
         json(422, { code: 422, status: 'Unprocessable Entity', message: 'Invalid', errors: { json: { contract_end: ['Before contract_start.'], org_unit_ids: { 0: ['Unknown org unit.'] } } } }),
     })
@@ -66,7 +53,7 @@ describe('contractor store: calls', () => {
   })
 
   it('deactivates with is_active=false; open work orders answer 409 as an ApiError', async () => {
-    const calls = route({
+    const calls = stubRoutes({
       'PATCH /api/v1/contractors/7': () => json(409, { code: 409, status: 'Conflict', message: 'The contractor has 2 open work orders.' }),
     })
     const error = await useContractorStore().setActive(7, false).catch((e: unknown) => e)
@@ -78,7 +65,7 @@ describe('contractor store: calls', () => {
 
   it('reads the scorecard of a period and unit', async () => {
     const card = { period: '2026-Q4', starts_on: '2026-10-01', ends_on: '2026-12-31', org_unit_id: 2, rows: [row()] }
-    const calls = route({ 'GET /api/v1/contractors/scorecard': () => json(200, card) })
+    const calls = stubRoutes({ 'GET /api/v1/contractors/scorecard': () => json(200, card) })
     const result = await useContractorStore().scorecard({ period: '2026-Q4', org_unit_id: 2 })
     expect(Object.fromEntries(new URL(calls[0]!.url).searchParams)).toEqual({ period: '2026-Q4', org_unit_id: '2' })
     expect(calls[0]!.credentials).toBe('include')
@@ -86,7 +73,7 @@ describe('contractor store: calls', () => {
   })
 
   it('turns a refused scorecard into an ApiError with its field errors', async () => {
-    route({
+    stubRoutes({
       'GET /api/v1/contractors/scorecard': () =>
         json(422, { code: 422, status: 'Unprocessable Entity', message: 'Invalid', errors: { query: { org_unit_id: ['the scorecard ranks within a region: pick a region or the group'] } } }),
     })
@@ -96,7 +83,7 @@ describe('contractor store: calls', () => {
   })
 
   it('downloads the export as a file named by Content-Disposition', async () => {
-    const calls = route({
+    const calls = stubRoutes({
       'GET /api/v1/contractors/scorecard/export': () =>
         new Response(new TextEncoder().encode('PK'), { status: 200, headers: { 'Content-Disposition': 'attachment; filename=scorecard-2026-10.xlsx' } }),
     })
@@ -108,7 +95,7 @@ describe('contractor store: calls', () => {
   })
 
   it('does not save an error as a file', async () => {
-    route({ 'GET /api/v1/contractors/scorecard/export': () => json(403, { code: 403, status: 'Forbidden', message: 'Missing permission contractor.manage.' }) })
+    stubRoutes({ 'GET /api/v1/contractors/scorecard/export': () => json(403, { code: 403, status: 'Forbidden', message: 'Missing permission contractor.manage.' }) })
     await expect(useContractorStore().exportScorecard({ period: '2026' })).rejects.toThrow('Missing permission contractor.manage.')
   })
 })

@@ -2,29 +2,16 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
 import { ApiError } from '@/api/client'
 import { useCustomerStore } from '@/features/customers/store'
-import { json } from './http'
+import { json, stubRoutes } from './http'
 
 const paging = (total: number, page: number, totalPages: number) => ({ 'X-Pagination': JSON.stringify({ total, page, total_pages: totalPages }) })
-
-/** Answers by "METHOD /path" (query ignored); records every request. */
-function route(table: Record<string, (req: Request) => Response>): Request[] {
-  const calls: Request[] = []
-  vi.stubGlobal('fetch', vi.fn(async (req: Request) => {
-    calls.push(req)
-    const url = new URL(req.url)
-    const handler = table[`${req.method} ${url.pathname}`]
-    if (!handler) throw new Error(`unexpected ${req.method} ${url.pathname}`)
-    return handler(req)
-  }))
-  return calls
-}
 
 describe('customer store', () => {
   beforeEach(() => setActivePinia(createPinia()))
   afterEach(() => vi.unstubAllGlobals())
 
   it('lists with the search, the filters and the scope in the query, and reads X-Pagination', async () => {
-    const calls = route({ 'GET /api/v1/customers': () => json(200, [{ id: 1, name: '程雨' }], paging(41, 2, 3)) })
+    const calls = stubRoutes({ 'GET /api/v1/customers': () => json(200, [{ id: 1, name: '程雨' }], paging(41, 2, 3)) })
     const result = await useCustomerStore().list({ q: '3-2-1201', stage: 'stable', tier: 'key_account', org_unit_id: 3, page: 2, page_size: 20 })
     const params = new URL(calls[0]!.url).searchParams
     expect(Object.fromEntries(params)).toEqual({ q: '3-2-1201', stage: 'stable', tier: 'key_account', org_unit_id: '3', page: '2', page_size: '20' })
@@ -33,7 +20,7 @@ describe('customer store', () => {
   })
 
   it('opens a file; a phone on file answers 409 naming the existing customer (when the caller may read it)', async () => {
-    const calls = route({
+    const calls = stubRoutes({
       'POST /api/v1/customers': () =>
         json(409, { code: 409, status: 'Conflict', message: 'exists', errors: { phone: ['Already belongs to another customer file.'], existing_customer_id: ['77'] } }),
     })
@@ -48,13 +35,13 @@ describe('customer store', () => {
   })
 
   it('patches only the changes', async () => {
-    const calls = route({ 'PATCH /api/v1/customers/5': () => json(200, { id: 5, tier: 'vip' }) })
+    const calls = stubRoutes({ 'PATCH /api/v1/customers/5': () => json(200, { id: 5, tier: 'vip' }) })
     await useCustomerStore().update(5, { tier: 'vip', tags: ['业委会'] })
     expect(await calls[0]!.json()).toEqual({ tier: 'vip', tags: ['业委会'] })
   })
 
   it('reads a file masked, and reveals it on demand with ?reveal=true', async () => {
-    const calls = route({
+    const calls = stubRoutes({
       'GET /api/v1/customers/5': (req) =>
         new URL(req.url).searchParams.get('reveal') === 'true'
           ? json(200, { id: 5, phone: '13812341234', pii_masked: false, pii_revealable: true })
@@ -70,7 +57,7 @@ describe('customer store', () => {
   })
 
   it('a reveal the role may not make answers 403 as an ApiError', async () => {
-    route({ 'GET /api/v1/customers/5': () => json(403, { code: 403, status: 'Forbidden', message: 'Missing permission customer.pii for this customer.' }) })
+    stubRoutes({ 'GET /api/v1/customers/5': () => json(403, { code: 403, status: 'Forbidden', message: 'Missing permission customer.pii for this customer.' }) })
     const error = await useCustomerStore().reveal(5).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(ApiError)
     expect((error as ApiError).code).toBe(403)
@@ -82,14 +69,14 @@ describe('customer store', () => {
       property: { id: 25, label: '1-2-101', org_unit_id: 11, handover_date: '2023-05-01', warranty: [] },
       project_name: '上海·滨江壹号',
     }
-    const calls = route({ 'GET /api/v1/customers/1/properties': () => json(200, [holding]) })
+    const calls = stubRoutes({ 'GET /api/v1/customers/1/properties': () => json(200, [holding]) })
     const result = await useCustomerStore().holdings(1)
     expect(calls).toHaveLength(1)
     expect(result.map((h) => [h.property?.label, h.ownership?.relation, h.project_name])).toEqual([['1-2-101', 'owner', '上海·滨江壹号']])
   })
 
   it('does not hide errors of the units call', async () => {
-    route({ 'GET /api/v1/customers/1/properties': () => json(404, { code: 404, status: 'Not Found', message: 'Customer 1 not found.' }) })
+    stubRoutes({ 'GET /api/v1/customers/1/properties': () => json(404, { code: 404, status: 'Not Found', message: 'Customer 1 not found.' }) })
     await expect(useCustomerStore().holdings(1)).rejects.toThrow('Customer 1 not found.')
   })
 })

@@ -22,3 +22,19 @@ export function scriptFetch(...answers: Answer[]) {
   vi.stubGlobal('fetch', fetch)
   return { calls, answers, fetch }
 }
+
+/**
+ * Stubs `fetch`: answers by "METHOD /path" (query ignored; a request no entry names fails the test)
+ * and returns every request, in order.
+ */
+export function stubRoutes(table: Record<string, Answer>): Request[] {
+  const calls: Request[] = []
+  vi.stubGlobal('fetch', vi.fn(async (req: Request) => {
+    calls.push(req)
+    const url = new URL(req.url)
+    const handler = table[`${req.method} ${url.pathname}`]
+    if (!handler) throw new Error(`unexpected ${req.method} ${url.pathname}`)
+    return handler(req)
+  }))
+  return calls
+}
