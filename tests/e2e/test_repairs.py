@@ -120,3 +120,39 @@ def test_a_repair_is_dispatched_finished_resolved_and_reopened_by_a_low_callback
     expect(manager.locator("[data-test=ticket-heading]")).to_contain_text(ticket["number"])
     notes = manager.request.get("/api/v1/notifications").json()
     assert any(ticket["number"] in (note["title"] + (note.get("body") or "")) for note in notes), notes
+
+
+def test_the_region_manager_ranks_the_regions_contractors_and_exports_them(new_page, live_server, screenshot, tmp_path):
+    """维修单位考评 of last quarter's repairs (the demo seed has half a year): the table equals the API's
+    rows, the ranking chart is drawn, and the Excel file downloads with the same contractors."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from openpyxl import load_workbook
+
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    quarter = (today.month - 1) // 3  # the last complete quarter
+    period = f"{today.year}-Q{quarter}" if quarter else f"{today.year - 1}-Q4"
+    page = new_page()
+    sign_in(page, "region_manager")
+    with page.expect_response(lambda r: "/api/v1/contractors/scorecard?" in r.url) as answered:
+        page.goto(f"/contractors/scorecard?period={period}")
+    rows = _ok(answered)["rows"]
+    assert rows and all(row["region_name"] == "华东区域公司" for row in rows)
+    shown = page.locator("[data-test=scorecard-row]")
+    expect(shown).to_have_count(len(rows))
+    best = min((row for row in rows if row["rank"] is not None), key=lambda row: row["rank"])
+    expect(shown.filter(has_text=best["contractor_name"]).locator("[data-test=avg]")).to_have_text(
+        f"{best['avg_satisfaction']:.2f}")
+    expect(page.locator("[data-test=scorecard-table]")).to_be_visible()
+    expect(page.locator("canvas").first).to_be_visible()  # the ranking chart
+    screenshot(page, "scorecard")
+
+    with page.expect_download() as downloaded:
+        page.click("[data-test=scorecard-export]")
+    assert downloaded.value.suggested_filename == f"scorecard-{period}.xlsx"
+    path = tmp_path / "scorecard.xlsx"
+    downloaded.value.save_as(path)
+    sheet = load_workbook(path).active
+    names = {cell.value for cell in next(sheet.iter_cols(min_col=2, max_col=2, min_row=2)) if cell.value}
+    assert names == {row["contractor_name"] for row in rows}

@@ -38,6 +38,8 @@ export function chartHeight(bars: number): number {
 export function rankingOption(rows: ScorecardRow[], words: RankingWords): ChartOption {
   const ranked = rankedRows(rows)
   return {
+    // A ranking is read, not watched: the bars stand at once (also in screenshots of the page).
+    animation: false,
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
     grid: { outerBoundsMode: 'same', outerBoundsContain: 'axisLabel', left: 8, right: 96, top: 8, bottom: 8 },
     xAxis: { type: 'value', min: 0, max: 5, interval: 1 },
