@@ -1,4 +1,5 @@
-"""scorecard: the done work orders by finish time, the tickets' reopen events
+"""scorecard: the done work orders by finish time, the tickets' reopen events, the resolution round
+of each work order (the callback round that judges it)
 
 Revision ID: 0009_scorecard
 Revises: 0008_repairs_followup
@@ -17,7 +18,26 @@ DONE = sa.text("status = 'done'")
 REOPENED = sa.text("kind = 'reopened'")
 
 
+# Work orders before the column: the round is one more than the ticket's reopens before the dispatch.
+BACKFILL = (
+    "UPDATE work_orders SET ticket_round = 1 + (SELECT count(*) FROM ticket_events e "
+    "WHERE e.tenant_id = work_orders.tenant_id AND e.ticket_id = work_orders.ticket_id "
+    "AND e.kind = 'reopened' AND e.at < work_orders.created_at)"
+)
+
+
 def upgrade() -> None:
+    with op.batch_alter_table('work_orders', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('ticket_round', sa.Integer(), nullable=False, server_default='1'))
+    bind = op.get_bind()
+    if bind.dialect.name == 'postgresql':
+        # Row-level security is forced on these tables, for the owner too: one tenant at a time.
+        for (tenant_id,) in bind.execute(sa.text("SELECT id FROM tenants")).all():
+            bind.execute(sa.text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(tenant_id)})
+            bind.execute(sa.text(BACKFILL))
+        bind.execute(sa.text("SELECT set_config('app.tenant_id', '', true)"))
+    else:
+        bind.execute(sa.text(BACKFILL))
     with op.batch_alter_table('work_orders', schema=None) as batch_op:
         batch_op.create_index('ix_work_orders_done_finished_at', ['tenant_id', 'finished_at'], unique=False,
                               postgresql_where=DONE, sqlite_where=DONE)
@@ -31,3 +51,4 @@ def downgrade() -> None:
         batch_op.drop_index('ix_ticket_events_reopened')
     with op.batch_alter_table('work_orders', schema=None) as batch_op:
         batch_op.drop_index('ix_work_orders_done_finished_at')
+        batch_op.drop_column('ticket_round')

@@ -135,16 +135,11 @@ def _last_reopened():
 
 
 def _following_callback():
-    """The join condition of a job's callback: the ticket's resolution callback (回访) of the first round
-    planned after the job finished. A ticket reopened and resolved again has one per round, and each
-    job is judged by the call that followed it (only a completed one has a score)."""
-    earlier = aliased(Callback, name="earlier")
-    after_job = and_(Callback.tenant_id == WorkOrder.tenant_id, Callback.ticket_id == WorkOrder.ticket_id,
-                     Callback.kind == CallbackKind.resolution, Callback.created_at >= WorkOrder.finished_at)
-    return and_(after_job, ~select(earlier.id).where(
-        earlier.tenant_id == Callback.tenant_id, earlier.ticket_id == Callback.ticket_id,
-        earlier.kind == CallbackKind.resolution, earlier.round < Callback.round,
-        earlier.created_at >= WorkOrder.finished_at).exists())
+    """The join condition of a job's callback: the ticket's resolution callback (回访) of the round the
+    job belongs to. A ticket reopened and resolved again has one per round, and each job is judged by
+    the call that followed its own repair (only a completed one has a score)."""
+    return and_(Callback.tenant_id == WorkOrder.tenant_id, Callback.ticket_id == WorkOrder.ticket_id,
+                Callback.kind == CallbackKind.resolution, Callback.round == WorkOrder.ticket_round)
 
 
 def _job_groups(session: Session, actor: Actor, unit_id: int, period: ScorecardPeriod):

@@ -70,6 +70,9 @@ class WorkOrder(Timestamps, UnitOwned, Base):
     warranty_reason: Mapped[Reason] = mapped_column(_enum(Reason, "warranty_reason"))
     quote_amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     quote_status: Mapped[QuoteStatus | None] = mapped_column(_enum(QuoteStatus, "quote_status"))
+    # The ticket's resolution round the repair belongs to (its reopen_count + 1 when dispatched): the
+    # callback of that round (回访, callbacks.round) judges the job in the contractor scorecard.
+    ticket_round: Mapped[int] = mapped_column(default=1, server_default="1")
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}

@@ -228,6 +228,7 @@ def create_work_order(session: Session, *, actor: Actor, ticket_id: int, contrac
     work_order = WorkOrder(
         tenant_id=ticket.tenant_id, org_unit_id=ticket.org_unit_id, ticket_id=ticket.id, contractor_id=contractor.id,
         supervisor_id=supervisor.id, dispatched_by_id=actor.id, status=WorkOrderStatus.dispatched, trade=trade,
+        ticket_round=ticket.reopen_count + 1,
         component=component, scheduled_at=scheduled_at, materials=materials, in_warranty=warranty["in_warranty"],
         warranty_until=warranty["until"], warranty_reason=warranty["reason"],
         quote_status=None if warranty["in_warranty"] else QuoteStatus.pending,
