@@ -89,6 +89,22 @@ def enable_tenant_rls(op, table: str) -> None:
     )
 
 
+def execute_per_tenant(op, statement: str) -> None:
+    """Run a data migration's `statement` over every tenant's rows. On PostgreSQL row-level security is
+    forced on tenant tables, for the owner too: the statement runs once per tenant with `app.tenant_id`
+    set (transaction-local, reset afterwards). Elsewhere once."""
+    import sqlalchemy as sa
+
+    bind = op.get_bind()
+    if bind.dialect.name != "postgresql":
+        bind.execute(sa.text(statement))
+        return
+    for (tenant_id,) in bind.execute(sa.text("SELECT id FROM tenants")).all():
+        bind.execute(sa.text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(tenant_id)})
+        bind.execute(sa.text(statement))
+    bind.execute(sa.text("SELECT set_config('app.tenant_id', '', true)"))
+
+
 def disable_tenant_rls(op, table: str) -> None:
     if op.get_bind().dialect.name != "postgresql":
         return

@@ -8,6 +8,8 @@ Create Date: 2026-11-26 06:50:00.000000
 from alembic import op
 import sqlalchemy as sa
 
+from servicehub.migrate import execute_per_tenant
+
 revision = '0008_repairs_followup'
 down_revision = '0007_callbacks'
 branch_labels = None
@@ -53,15 +55,7 @@ def upgrade() -> None:
         batch_op.create_unique_constraint(op.f('uq_callbacks_tenant_id_ticket_id_kind_round'),
                                           ['tenant_id', 'ticket_id', 'kind', 'round'])
 
-    bind = op.get_bind()
-    if bind.dialect.name == 'postgresql':
-        # Row-level security is forced on tickets, for the owner too: one tenant at a time.
-        for (tenant_id,) in bind.execute(sa.text("SELECT id FROM tenants")).all():
-            bind.execute(sa.text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(tenant_id)})
-            bind.execute(sa.text(BACKFILL))
-        bind.execute(sa.text("SELECT set_config('app.tenant_id', '', true)"))
-    else:
-        bind.execute(sa.text(BACKFILL))
+    execute_per_tenant(op, BACKFILL)
 
 
 def downgrade() -> None:

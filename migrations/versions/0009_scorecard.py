@@ -9,6 +9,8 @@ Create Date: 2026-11-26 07:00:00.000000
 from alembic import op
 import sqlalchemy as sa
 
+from servicehub.migrate import execute_per_tenant
+
 revision = '0009_scorecard'
 down_revision = '0008_repairs_followup'
 branch_labels = None
@@ -29,15 +31,7 @@ BACKFILL = (
 def upgrade() -> None:
     with op.batch_alter_table('work_orders', schema=None) as batch_op:
         batch_op.add_column(sa.Column('ticket_round', sa.Integer(), nullable=False, server_default='1'))
-    bind = op.get_bind()
-    if bind.dialect.name == 'postgresql':
-        # Row-level security is forced on these tables, for the owner too: one tenant at a time.
-        for (tenant_id,) in bind.execute(sa.text("SELECT id FROM tenants")).all():
-            bind.execute(sa.text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(tenant_id)})
-            bind.execute(sa.text(BACKFILL))
-        bind.execute(sa.text("SELECT set_config('app.tenant_id', '', true)"))
-    else:
-        bind.execute(sa.text(BACKFILL))
+    execute_per_tenant(op, BACKFILL)
     with op.batch_alter_table('work_orders', schema=None) as batch_op:
         batch_op.create_index('ix_work_orders_done_finished_at', ['tenant_id', 'finished_at'], unique=False,
                               postgresql_where=DONE, sqlite_where=DONE)
