@@ -14,7 +14,7 @@ from sqlalchemy import select
 from servicehub.categories.models import Category
 from servicehub.properties.models import Ownership, Property
 from tests.e2e.helpers import demo_session, sign_in, unit_id
-from tests.e2e.test_screens import new_ticket
+from tests.e2e.test_screens import new_ticket, png
 
 
 def _owner_in_warranty(app) -> tuple[int, int]:
@@ -40,7 +40,7 @@ def _ok(response_info, status: int = 200):
 
 
 def test_a_repair_is_dispatched_finished_resolved_and_reopened_by_a_low_callback_score(new_page, live_server,
-                                                                                       screenshot):
+                                                                                       screenshot, tmp_path):
     app = live_server["app"]
     customer_id, property_id = _owner_in_warranty(app)
     agent = new_page()
@@ -76,6 +76,14 @@ def test_a_repair_is_dispatched_finished_resolved_and_reopened_by_a_low_callback
             manager.click(f"[data-test={button}]")
         _ok(moved)
         expect(status).to_contain_text(shown)
+    # 维修前照片 on site: a photo of the work order, listed with the ticket's attachments at once.
+    photo = tmp_path / "维修前.png"
+    photo.write_bytes(png())
+    with manager.expect_response(lambda r: r.url.endswith("/photos") and r.request.method == "POST") as uploaded:
+        manager.set_input_files("[data-test=wo-photo-input-before]", str(photo))
+    assert _ok(uploaded, 201)["stage"] == "before"
+    expect(manager.locator("[data-test=attachment-photo]")).to_have_count(1)
+
     manager.click("[data-test=wo-finish]")
     manager.fill("[data-test=wo-finish-result]", "更换卫生间防水层，闭水试验48小时无渗漏。")
     with manager.expect_response(lambda r: r.url.endswith(moves)) as moved:
