@@ -15,6 +15,7 @@ import json
 import os
 import random
 import sys
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -276,3 +277,37 @@ def write_doc(section: str, path: Path) -> None:
     else:
         current = header + section
     path.write_text(current)
+
+
+def cpu_stall() -> float | None:
+    """Microseconds some runnable task waited for a CPU since boot (Linux PSI), or None."""
+    try:
+        return float(Path("/proc/pressure/cpu").read_text().splitlines()[0].rsplit("total=", 1)[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+class CpuPressure:
+    """Started when made: `percent()` is the share of the time since (%) in which a runnable task
+    waited for a core (PSI `some`), or None where the kernel does not tell."""
+
+    def __init__(self) -> None:
+        self._stall, self._started = cpu_stall(), time.perf_counter()
+
+    def percent(self) -> float | None:
+        after = cpu_stall()
+        if self._stall is None or after is None:
+            return None
+        return (after - self._stall) / ((time.perf_counter() - self._started) * 1e6) * 100
+
+
+def publish(section: str, output: str, *, write: bool, smoke: bool) -> None:
+    """Print a run's section and write it into the benchmark notes (`write`); a smoke run says it left
+    them alone (`smoke`)."""
+    print()
+    print(section)
+    if write:
+        write_doc(section, Path(output))
+        print(f"written to {output}")
+    elif smoke:
+        print("smoke mode: docs/benchmarks.md left alone (--write to update it)")

@@ -80,7 +80,8 @@ from _common import (  # noqa: E402 - also puts backend/ on sys.path
     raw,
     server_facts,
     urls,
-    write_doc,
+    CpuPressure,
+    publish,
 )
 from sqlalchemy import event  # noqa: E402
 
@@ -756,12 +757,6 @@ def sweep_bench(args, state: dict, owner_url: str, app_url: str) -> dict:
 # --- report ----------------------------------------------------------------------------------------------------
 
 
-def cpu_stall() -> float | None:
-    try:
-        return float(Path("/proc/pressure/cpu").read_text().splitlines()[0].rsplit("total=", 1)[1])
-    except (OSError, IndexError, ValueError):
-        return None
-
 
 def _s(x: float) -> str:
     return f"{x:.2f}" if x == x else "–"
@@ -954,11 +949,9 @@ def main() -> None:
         pressure = {}
         lat = sw = None
         if args.only in (None, "latency"):
-            stall, t = cpu_stall(), time.perf_counter()
+            cpu = CpuPressure()
             lat = latency(args, state, facts, owner_url, app_url)
-            after = cpu_stall()
-            pressure["latency runs"] = None if stall is None or after is None else \
-                (after - stall) / ((time.perf_counter() - t) * 1e6) * 100
+            pressure["latency runs"] = cpu.percent()
             for name, ph in lat["phases"].items():
                 print(f"{name:7} n={ph['n']:4} rate {ph['rate']:5.1f}/s served {ph['served_rate']:5.1f}/s  POST p50 {ph['post']['p50']:6.1f} "
                       f"p99 {ph['post']['p99']:6.1f} ms | POST→inbox p50 {ph['created']['p50']:.3f} "
@@ -977,21 +970,13 @@ def main() -> None:
             if lat["stuck"]:
                 print("NOT DONE:", lat["stuck"][:20])
         if args.only in (None, "sweep"):
-            stall, t = cpu_stall(), time.perf_counter()
+            cpu = CpuPressure()
             sw = sweep_bench(args, state, owner_url, app_url)
-            after = cpu_stall()
-            pressure["sweeps"] = None if stall is None or after is None else \
-                (after - stall) / ((time.perf_counter() - t) * 1e6) * 100
+            pressure["sweeps"] = cpu.percent()
             print(f"\nsweep of {sw['data']['due']:,} due among {args.tickets:,}: median {sw['median']:.3f} s, "
                   f"max {sw['max']:.3f} s")
         section = render(args, state, lat, sw, server_facts(owner_url), load, pressure)
-        print()
-        print(section)
-        if write:
-            write_doc(section, Path(args.output))
-            print(f"written to {args.output}")
-        elif small and not args.no_write:
-            print("smoke mode: docs/benchmarks.md left alone (--write to update it)")
+        publish(section, args.output, write=write, smoke=small and not args.no_write)
     finally:
         if not args.keep:
             drop_database(args.database)

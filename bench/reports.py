@@ -45,7 +45,7 @@ from _common import (  # noqa: E402 - also puts backend/ on sys.path
     percentile,
     server_facts,
     urls,
-    write_doc,
+    publish,
 )
 from tickets import SMALL, call, ensure_seeded, explain  # noqa: E402
 
@@ -211,11 +211,7 @@ def main() -> None:
                       f"stmts {r['statements']:.0f}")
         app.extensions["servicehub.db"].engine.dispose()
         section = render(results, plans, state, facts, args, server_facts(owner_url), load_before)
-        print()
-        print(section)
-        if write:
-            write_doc(section, Path(args.output))
-            print(f"written to {args.output}")
+        publish(section, args.output, write=write, smoke=small and not args.no_write)
     finally:
         if not args.keep:
             drop_database(args.database)

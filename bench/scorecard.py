@@ -62,10 +62,11 @@ from _common import (  # noqa: E402 - also puts backend/ on sys.path
     seed_org,
     server_facts,
     urls,
-    write_doc,
+    CpuPressure,
+    publish,
 )
 from sqlalchemy import create_engine  # noqa: E402
-from tickets import _literal, cpu_stall, summarize  # noqa: E402
+from tickets import _literal, summarize  # noqa: E402
 
 from servicehub.config import Settings  # noqa: E402
 
@@ -463,24 +464,16 @@ def main() -> None:
                     print(f"\n--- {name}: the aggregate statement\n{p['sql']}\n")
                     print("\n".join(p["text"]))
         load_before = os.getloadavg()[0]
-        stall_before, t_measure = cpu_stall(), time.perf_counter()
+        cpu = CpuPressure()
         results = run(app, counter, headers, requests, args.warmup, args.queries)
-        stall_after = cpu_stall()
-        pressure = None if stall_before is None or stall_after is None else \
-            (stall_after - stall_before) / ((time.perf_counter() - t_measure) * 1e6) * 100
+        pressure = cpu.percent()
         for name, r in results.items():
             flag = "" if r["p95"] < TARGET_MS or "XLSX" in name else "   <-- misses the target"
             print(f"{name:48} p50 {r['p50']:7.1f}  p95 {r['p95']:7.1f}  max {r['max']:7.1f} ms  "
                   f"stmts {r['statements']:.0f}  rows {r['rows']}{flag}")
         app.extensions["servicehub.db"].engine.dispose()
         section = render(results, plans, state, args, server_facts(owner_url), load_before, pressure)
-        print()
-        print(section)
-        if write:
-            write_doc(section, Path(args.output))
-            print(f"written to {args.output}")
-        elif small and not args.no_write:
-            print("smoke mode: docs/benchmarks.md left alone (--write to update it)")
+        publish(section, args.output, write=write, smoke=small and not args.no_write)
     finally:
         if not args.keep:
             drop_database(args.database)

@@ -80,7 +80,8 @@ from _common import (  # noqa: E402 - also puts backend/ on sys.path
     seed_org,
     server_facts,
     urls,
-    write_doc,
+    CpuPressure,
+    publish,
 )
 from sqlalchemy import create_engine, text  # noqa: E402
 
@@ -641,14 +642,6 @@ def explain(app, counter, headers: dict, app_url: str, tenant_id: int, request) 
 # --- report ------------------------------------------------------------------------------------------------
 
 
-def cpu_stall() -> float | None:
-    """Microseconds some runnable task waited for a CPU since boot (Linux PSI), or None."""
-    try:
-        line = Path("/proc/pressure/cpu").read_text().splitlines()[0]
-        return float(line.rsplit("total=", 1)[1])
-    except (OSError, IndexError, ValueError):
-        return None
-
 
 def verdict(result: dict) -> str:
     target = TARGETS.get(result["key"])
@@ -784,7 +777,7 @@ def main() -> None:
                         print("\n".join(p["text"]))
 
         load_before = os.getloadavg()[0]
-        stall_before, t_measure = cpu_stall(), time.perf_counter()
+        cpu = CpuPressure()
         results = {}
         for caller in CALLERS:
             results[caller] = run(app, counter, headers[caller], kinds_for(caller, state, prep), args.warmup,
@@ -794,9 +787,7 @@ def main() -> None:
                 print(f"{caller:16} {name:42} p50 {r['p50']:7.1f}  p95 {r['p95']:7.1f}  p99 {r['p99']:7.1f}  "
                       f"max {r['max']:7.1f} ms  stmts {r['statements']:.0f}"
                       + (f"  matches {r['total']:,}" if r["total"] is not None else "") + flag)
-        stall_after = cpu_stall()
-        pressure = None if stall_before is None or stall_after is None else \
-            (stall_after - stall_before) / ((time.perf_counter() - t_measure) * 1e6) * 100
+        pressure = cpu.percent()
         app.extensions["servicehub.db"].engine.dispose()
         if pressure is not None and pressure > 10:
             print(f"note: CPU pressure {pressure:.0f} % during the measurements: tasks waited for a core "
@@ -806,13 +797,7 @@ def main() -> None:
                   "figures are noisier than on an idle machine")
         section = render(results, counts, plans, state, prep, args, server_facts(owner_url), load_before, checked,
                          pressure)
-        print()
-        print(section)
-        if write:
-            write_doc(section, Path(args.output))
-            print(f"written to {args.output}")
-        elif small and not args.no_write:
-            print("smoke mode: docs/benchmarks.md left alone (--write to update it)")
+        publish(section, args.output, write=write, smoke=small and not args.no_write)
     finally:
         if not args.keep:
             drop_database(args.database)
